@@ -1,0 +1,97 @@
+"""Command line: `python -m autograder {release,grade,validate}` (also `dlcourse-grade`).
+
+Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
+1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+
+logger = logging.getLogger("autograder")
+
+
+def _release(args) -> int:
+    from .config import find_course_root
+    from .release import release
+
+    ids = release(root=find_course_root(args.root), assignment_ids=args.assignments or None)
+    print(f"released {', '.join(ids)} into {find_course_root(args.root) / 'release'}")
+    return 0
+
+
+def _grade(args) -> int:
+    from .config import find_course_root
+    from .export import format_table
+    from .grade import grade
+
+    out = Path(args.out)
+    results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
+                    workers=args.workers, cell_timeout=args.cell_timeout,
+                    notebook_timeout=args.notebook_timeout)
+    print(format_table(results, symbols=sys.stdout.encoding.lower().startswith("utf")))
+    print(f"\n{len(results)} submission(s) graded.\n"
+          f"  grades:    {out / 'grades.csv'}\n"
+          f"  details:   {out / 'results.json'}\n"
+          f"  feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
+    return 0
+
+
+def _validate(args) -> int:
+    from .validate import format_outcomes, validate
+
+    path = Path(args.notebook)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: pass the path of your .ipynb file")
+    outcomes = validate(path, cell_timeout=args.cell_timeout)
+    print(format_outcomes(outcomes))
+    return 0 if outcomes and all(o.passed for o in outcomes) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="regenerate release/ from source/")
+    release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    release.add_argument("--root", default=".", help="the course folder (default: found from here)")
+    release.set_defaults(run=_release)
+
+    grade = commands.add_parser("grade", help="autograde a folder or .zip of submissions")
+    grade.add_argument("submissions", help="<student>/<assignment>/*.ipynb, or flat "
+                       "<student>_<assignment>.ipynb files, or a .zip of those")
+    grade.add_argument("--out", required=True, help="folder for grades.csv, results.json, feedback/")
+    grade.add_argument("--workers", type=int, default=None, help="parallel units (default: all cores)")
+    grade.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    grade.add_argument("--notebook-timeout", type=int, default=600,
+                       help="seconds per notebook in all (default 600)")
+    grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
+    grade.set_defaults(run=_grade)
+
+    validate = commands.add_parser("validate", help="run a notebook and report every visible check")
+    validate.add_argument("notebook", help="the .ipynb file to check")
+    validate.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    validate.set_defaults(run=_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + 1, 2)]
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    for noisy in ("traitlets", "nbgrader", "NbGraderAPI"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if args.verbose < 2 else logging.DEBUG)
+    try:
+        return args.run(args)
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        if args.verbose >= 2:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2 if isinstance(error, (FileNotFoundError, ValueError)) else 1

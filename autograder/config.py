@@ -1,0 +1,51 @@
+"""The course's nbgrader configuration, shared by nbgrader_config.py and the autograder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+COURSE_ID = "dlcourse"
+CELL_TIMEOUT_S = 60
+
+
+def apply_course_config(c: Config, root: Path | str | None = None,
+                        cell_timeout: int = CELL_TIMEOUT_S) -> Config:
+    """Set the course's options on an nbgrader `Config` (in place) and return it."""
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    from .feedback import ScrubTestTracebacks
+
+    if root is not None:  # else nbgrader's default: the current directory
+        c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.Execute.timeout = cell_timeout
+    # feedback never shows hidden tests: not their source, not their traceback lines
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTestTracebacks,
+                                        CSSHTMLHeaderPreprocessor]
+    return c
+
+
+def find_course_root(start: Path | str = ".") -> Path:
+    """The nearest folder at or above `start` holding nbgrader_config.py and source/."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"no course found at or above {start}: run this inside the course repository "
+        "(the folder with nbgrader_config.py and source/)")
+
+
+def assignments(root: Path) -> list[str]:
+    """Assignment ids of the course, in course order (the names of source/'s folders)."""
+    return sorted(p.name for p in (root / "source").iterdir()
+                  if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def course_config(root: Path | str, cell_timeout: int = CELL_TIMEOUT_S) -> Config:
+    """A fresh `Config` for a course rooted at `root`."""
+    return apply_course_config(Config(), root, cell_timeout)

@@ -1,0 +1,77 @@
+"""Views of the results: grades.csv, results.json, feedback for ungradable files, a text table."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from pathlib import Path
+
+from .results import STATUSES, SubmissionResult
+
+
+def grade_columns(grade_cell_sets: list[dict[str, float]]) -> list[str]:
+    """The union of graded cell ids, in assignment then notebook order."""
+    columns: list[str] = []
+    for cells in grade_cell_sets:
+        columns += [c for c in cells if c not in columns]
+    return columns
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def write_grades_csv(path: Path, results: list[SubmissionResult], columns: list[str]) -> None:
+    """student_id, assignment, one column per graded cell, score, max_score, status."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", "assignment", *columns, "score", "max_score", "status"])
+        for r in results:
+            points = {c.grade_id: _number(c.points) for c in r.cells}
+            writer.writerow([r.student_id, r.assignment, *(points.get(c, "") for c in columns),
+                             _number(r.score), _number(r.max_score), r.status])
+
+
+def write_status_feedback(out: Path, result: SubmissionResult) -> None:
+    """A short feedback page for a submission that produced none (invalid, missing, timeout...)."""
+    folder = out / "feedback" / result.student_id / (result.assignment or "unknown")
+    if folder.exists() and any(folder.glob("*.html")):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{result.assignment or 'submission'}.html"
+    (folder / name).write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback</title></head><body>"
+        f"<h1>{html.escape(result.assignment or 'Submission')}: {html.escape(result.student_id)}</h1>"
+        f"<p><b>Score: {_number(result.score)} / {_number(result.max_score)}</b></p>"
+        f"<p>Your submission could not be graded: {html.escape(STATUSES[result.status])}.</p>"
+        f"<p>{html.escape(result.detail)}</p>"
+        "<p>Please check that you submitted the notebook you worked on (a .ipynb file saved from "
+        "JupyterLab), then contact your instructor.</p></body></html>")
+
+
+def write_outputs(out: Path, results: list[SubmissionResult],
+                  grade_cell_sets: list[dict[str, float]]) -> None:
+    """Write grades.csv, results.json and the missing feedback pages into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_grades_csv(out / "grades.csv", results, grade_columns(grade_cell_sets))
+    (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1))
+    for result in results:
+        if result.status != "ok":
+            write_status_feedback(out, result)
+
+
+def format_table(results: list[SubmissionResult], symbols: bool = True) -> str:
+    """Students x graded cells as text: ✓ passed, ✗ failed, · not graded."""
+    columns = grade_columns([{c.grade_id: c.max_points for c in r.cells} for r in results])
+    short = [c.removeprefix("test_") for c in columns]
+    mark = {True: "✓", False: "✗"} if symbols else {True: "+", False: "x"}
+    head = ["student", "assignment", *short, "score", "status"]
+    rows = [head]
+    for r in results:
+        cells = {c.grade_id: mark[c.passed] for c in r.cells}
+        rows.append([r.student_id, r.assignment or "?", *(cells.get(c, "·") for c in columns),
+                     f"{_number(r.score)}/{_number(r.max_score)}", r.status])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+                     for row in rows)

@@ -1,0 +1,43 @@
+"""source/ -> release/: nbgrader's generate_assignment, for all or some assignments."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .config import assignments, course_config
+
+logger = logging.getLogger(__name__)
+
+
+class ReleaseError(RuntimeError):
+    """nbgrader could not generate an assignment; the message carries its log."""
+
+
+def venv_on_path() -> None:
+    """nbgrader calls the `alembic` executable when it creates a gradebook: put ours on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def release(*, root: Path, assignment_ids: list[str] | None = None) -> list[str]:
+    """Regenerate release/<id>/ from source/<id>/ for each id (default: all); return the ids."""
+    from nbgrader.apps import NbGraderAPI
+
+    venv_on_path()
+    known = assignments(root)
+    ids = assignment_ids or known
+    unknown = sorted(set(ids) - set(known))
+    if unknown:
+        raise ReleaseError(f"unknown assignment(s) {unknown}; source/ has {known}")
+    api = NbGraderAPI(config=course_config(root))
+    for assignment_id in ids:
+        result = api.generate_assignment(assignment_id, force=True, create=True)
+        if not result["success"]:
+            raise ReleaseError(f"generate_assignment {assignment_id} failed:\n"
+                               f"{result.get('error', '')}\n{result.get('log', '')}")
+        logger.info("released %s", assignment_id)
+    return ids

@@ -1,0 +1,82 @@
+"""The results model: one record per graded cell and per submission; every export renders it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+#: why a submission has the score it has
+STATUSES = {
+    "ok": "graded",
+    "invalid": "not a readable notebook",
+    "missing": "no notebook found for this assignment",
+    "timeout": "a time limit was hit",
+    "crashed": "the kernel died",
+    "error": "the grader could not grade it",
+}
+
+
+class ResultError(ValueError):
+    """A result record does not have the expected form."""
+
+
+@dataclass
+class CellResult:
+    """One graded test cell of one submission."""
+
+    grade_id: str
+    points: float
+    max_points: float
+    passed: bool
+    message: str = ""  #: the check's message when the cell failed
+
+
+@dataclass
+class SubmissionResult:
+    """One student's notebook for one assignment."""
+
+    student_id: str
+    assignment: str
+    status: str                      #: a key of STATUSES
+    detail: str = ""                 #: what went wrong, for a status other than ok
+    cells: list[CellResult] = field(default_factory=list)
+    seconds: float = 0.0             #: wall time spent grading it
+    source: str = ""                 #: the submitted file, as found
+
+    @property
+    def score(self) -> float:
+        return sum(cell.points for cell in self.cells)
+
+    @property
+    def max_score(self) -> float:
+        return sum(cell.max_points for cell in self.cells)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "score": self.score, "max_score": self.max_score}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SubmissionResult:
+        """Build a result from plain data, checking every field's type (data may come from a unit)."""
+        if not isinstance(data, dict):
+            raise ResultError(f"a result must be an object, got {type(data).__name__}")
+        try:
+            cells = [CellResult(grade_id=str(c["grade_id"]), points=float(c["points"]),
+                                max_points=float(c["max_points"]), passed=bool(c["passed"]),
+                                message=str(c.get("message", "")))
+                     for c in data.get("cells", [])]
+            result = cls(student_id=str(data["student_id"]), assignment=str(data["assignment"]),
+                         status=str(data["status"]), detail=str(data.get("detail", "")),
+                         cells=cells, seconds=float(data.get("seconds", 0.0)),
+                         source=str(data.get("source", "")))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ResultError(f"malformed result: {error!r}") from None
+        if result.status not in STATUSES:
+            raise ResultError(f"unknown status {result.status!r}")
+        for cell in result.cells:
+            if not 0 <= cell.points <= cell.max_points:
+                raise ResultError(f"{cell.grade_id}: points {cell.points} outside [0, {cell.max_points}]")
+        return result
+
+
+def zero_cells(grade_cells: dict[str, float], message: str) -> list[CellResult]:
+    """Every graded cell at 0 points, e.g. for a submission that could not run."""
+    return [CellResult(grade_id, 0.0, points, False, message) for grade_id, points in grade_cells.items()]

@@ -1,0 +1,1 @@
+"""Check helpers called from the notebooks' test cells, one module per assignment."""

@@ -1,0 +1,153 @@
+"""Machinery shared by the check helpers: run a list of cases, turn failures into kind messages.
+
+A check helper builds a list of cases (zero-argument callables) and hands them to `run_suite`.
+A case raises `CheckError` with a four-part message: what was checked, expected, got, hint.
+`run_suite` returns True when every case passes, so a test cell reads `assert check_x(x)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import warnings
+from collections.abc import Callable, Sequence
+
+import torch
+
+Case = Callable[[], None]
+
+
+class CheckError(AssertionError):
+    """A property of the student's code does not hold; the message says which."""
+
+
+class NotImplementedYet(AssertionError):
+    """The student's function still raises NotImplementedError."""
+
+
+def fail(what: str, expected: object, got: object, hint: str) -> None:
+    """Raise a `CheckError` that names the property, the expected and actual values, and a hint."""
+    raise CheckError(f"{what}: expected {expected}, got {got}. Hint: {hint}")
+
+
+def call(fn: Callable, *args, **kwargs):
+    """Call the student's function; NotImplementedError becomes a friendly `NotImplementedYet`."""
+    __tracebackhide__ = True
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise NotImplementedYet() from None
+
+
+def run_suite(name: str, cases: Sequence[Case]) -> bool:
+    """Run `cases` in order and stop at the first failure.
+
+    Anything the student's code writes to stderr (e.g. a torch UserWarning) is swallowed, since
+    nbgrader scores a test cell that writes to stderr as failed.
+    """
+    __tracebackhide__ = True
+    message = None
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for case in cases:
+            try:
+                case()
+            except NotImplementedYet:
+                message = f"{name} is not implemented yet: fill in the cell above, then run it."
+            except CheckError as error:
+                message = f"{name}: {error}"
+            except Exception as error:  # the student's code crashed on a valid input
+                what = (case.__doc__ or "a valid input").strip()
+                message = (f"{name}: {what}: your code raised {type(error).__name__}: {error}. "
+                           "Hint: call it yourself on a small example and read the traceback.")
+            if message:
+                break
+    if message:
+        raise AssertionError(message)
+    print(f"✅ {name}: {len(cases)}/{len(cases)} checks passed")
+    return True
+
+
+def case(description: str):
+    """Decorator: attach `description` (used when the student's code crashes) to a case."""
+    def wrap(fn: Case) -> Case:
+        fn.__doc__ = description
+        return fn
+    return wrap
+
+
+# -- comparisons ---------------------------------------------------------------------------------
+
+def _fmt_shape(shape) -> str:
+    return str(tuple(shape))
+
+
+def expect_tensor(what: str, got: object, hint: str = "return a torch.Tensor") -> torch.Tensor:
+    """`got` must be a real torch.Tensor (not a list, an ndarray or a look-alike)."""
+    if type(got) is not torch.Tensor and not isinstance(got, torch.nn.Parameter):
+        fail(what, "a torch.Tensor", type(got).__name__, hint)
+    return got
+
+
+def expect_shape(what: str, got: torch.Tensor, shape, hint: str) -> None:
+    expect_tensor(what, got)
+    if tuple(got.shape) != tuple(shape):
+        fail(f"{what} shape", _fmt_shape(shape), _fmt_shape(got.shape), hint)
+
+
+def expect_dtype(what: str, got: torch.Tensor, dtype: torch.dtype, hint: str) -> None:
+    if got.dtype != dtype:
+        fail(f"{what} dtype", dtype, got.dtype, hint)
+
+
+def expect_close(what: str, got: object, expected: torch.Tensor, hint: str,
+                 atol: float = 1e-8, rtol: float = 1e-6) -> None:
+    """`got` must be a tensor of `expected`'s shape whose entries match within atol + rtol·|expected|."""
+    got = expect_tensor(what, got)
+    expect_shape(what, got, expected.shape, hint)
+    got64, exp64 = got.detach().double().cpu(), expected.detach().double().cpu()
+    if not torch.isfinite(got64).all():
+        fail(what, "finite values", "nan or inf", hint)
+    diff = (got64 - exp64).abs()
+    allowed = atol + rtol * exp64.abs()
+    if (diff > allowed).any():
+        worst = int(torch.argmax(diff - allowed))
+        fail(what, f"values within {atol:.0e} + {rtol:.0e}·|expected|",
+             f"max abs diff {diff.max().item():.3g} (entry {worst}: expected "
+             f"{exp64.flatten()[worst].item():.6g}, got {got64.flatten()[worst].item():.6g})", hint)
+
+
+def expect_scalar_close(what: str, got: object, expected: float, hint: str,
+                        atol: float = 1e-8, rtol: float = 1e-6) -> float:
+    """`got` must be a Python number or a 0-d tensor close to `expected`."""
+    if isinstance(got, torch.Tensor):
+        if got.dim() != 0:
+            fail(f"{what} shape", "a scalar (0-d tensor)", _fmt_shape(got.shape), hint)
+        value = float(got)
+    elif isinstance(got, (int, float)) and not isinstance(got, bool):
+        value = float(got)
+    else:
+        fail(what, "a number or a 0-d tensor", type(got).__name__, hint)
+    if not math.isfinite(value) or abs(value - expected) > atol + rtol * abs(expected):
+        fail(what, f"{expected:.6g}", f"{value:.6g}", hint)
+    return value
+
+
+def expect_raises(what: str, exc_type: type[BaseException], fn: Callable, *args, hint: str,
+                  **kwargs) -> None:
+    """Calling the student's `fn(*args)` must raise `exc_type`."""
+    try:
+        call(fn, *args, **kwargs)
+    except exc_type:
+        return
+    except NotImplementedYet:
+        raise
+    except Exception as error:
+        fail(what, exc_type.__name__, f"{type(error).__name__}: {error}", hint)
+    fail(what, f"{exc_type.__name__} to be raised", "no error", hint)
+
+
+def seeded(seed: int) -> torch.Generator:
+    """A fresh CPU generator with `seed`."""
+    return torch.Generator().manual_seed(seed)

@@ -1,0 +1,103 @@
+"""The 01_fitting checks against the instructor's solution, correct variants and realistic bugs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dlcourse.checks import fitting
+from tests.corpus.fitting import CORRECT, SOLUTION, WRONG
+
+CHECKS = {
+    "poly_features": fitting.check_poly_features,
+    "mse": fitting.check_mse,
+    "fit_least_squares": fitting.check_fit_least_squares,
+    "fit_sgd": fitting.check_fit_sgd,
+    "kfold_indices": fitting.check_kfold_indices,
+    "cross_val_mse": fitting.check_cross_val_mse,
+    "select_degree": fitting.check_select_degree,
+    "early_stopping_epoch": fitting.check_early_stopping_epoch,
+}
+
+
+def run_all(name, fn):
+    """Visible then hidden checks, as autograding runs them."""
+    return CHECKS[name](fn) and CHECKS[name](fn, hidden=True)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_solution_passes(name, capsys):
+    """Does the instructor's solution pass the visible and hidden checks, saying so?"""
+    assert run_all(name, SOLUTION[name])
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, fn", [(n, f) for n, fs in CORRECT.items() for f in fs],
+                         ids=lambda v: getattr(v, "__name__", v))
+def test_correct_alternative_passes(name, fn):
+    """Does an implementation written differently, but right, pass?"""
+    assert run_all(name, fn)
+
+
+@pytest.mark.parametrize("name, fn, expected", [(n, f, m) for n, cases in WRONG.items()
+                                                for f, m in cases],
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_wrong_implementation_fails_with_message(name, fn, expected):
+    """Is each realistic bug caught, with a message that names the property?"""
+    with pytest.raises(AssertionError) as failure:
+        run_all(name, fn)
+    message = str(failure.value)
+    assert message.startswith(name), message
+    assert expected in message, message
+
+
+def test_corpus_is_large_enough():
+    assert sum(len(cases) for cases in WRONG.values()) >= 15
+    assert set(WRONG) == set(CHECKS) and set(CORRECT) == set(CHECKS)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_stub_reports_not_implemented(name):
+    """Does a released stub get the friendly 'not implemented yet' message, not a traceback?"""
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+    with pytest.raises(AssertionError, match=f"{name} is not implemented yet"):
+        CHECKS[name](stub)
+
+
+def spec_early_stopping(losses, patience):
+    """The rule, written as a definition: the first stopping epoch, then argmin before it."""
+    values = [float(v) for v in losses]
+    stop = len(values) - 1
+    for epoch in range(len(values)):
+        best_before = min(values[:epoch + 1])
+        last_improvement = max(e for e in range(epoch + 1) if values[e] == best_before
+                               and all(values[j] > values[e] for j in range(e)))
+        if epoch - last_improvement >= patience:
+            stop = epoch
+            break
+    kept = values[:stop + 1]
+    return kept.index(min(kept))
+
+
+def test_early_stopping_vectors_match_the_rule():
+    """Are the hand-written test vectors right (checked against an independent definition)?"""
+    for losses, patience, expected in (fitting.EARLY_STOPPING_VECTORS
+                                       + fitting.EARLY_STOPPING_HIDDEN):
+        assert spec_early_stopping(losses, patience) == expected, (losses, patience)
+
+
+def test_sgd_convergence_has_no_false_failures():
+    """Does the statistical SGD check pass the reference on 200 other seeds?"""
+    for seed in range(200):
+        fitting.sgd_convergence_case(SOLUTION["fit_sgd"], data_seed=1000 + seed, order_seed=seed)
+
+
+def test_checks_leave_global_rng_alone():
+    """Checks use their own generators: the global RNG stream must be unchanged."""
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    run_all("kfold_indices", SOLUTION["kfold_indices"])
+    run_all("poly_features", SOLUTION["poly_features"])
+    assert torch.equal(torch.rand(3), expected)
