@@ -84,10 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + 1, 2)]
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    for noisy in ("traitlets", "nbgrader", "NbGraderAPI"):
-        logging.getLogger(noisy).setLevel(logging.WARNING if args.verbose < 2 else logging.DEBUG)
+    # our progress lines at INFO; nbgrader's own logging only with -vv
+    logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else logging.WARNING,
+                        format="%(message)s", stream=sys.stderr)
+    logger.setLevel(logging.DEBUG if args.verbose >= 2 else logging.INFO)
     try:
         return args.run(args)
     except (FileNotFoundError, ValueError, RuntimeError) as error:

@@ -11,7 +11,7 @@ CELL_TIMEOUT_S = 60
 
 
 def apply_course_config(c: Config, root: Path | str | None = None,
-                        cell_timeout: int = CELL_TIMEOUT_S) -> Config:
+                        cell_timeout: int = CELL_TIMEOUT_S, private: bool = False) -> Config:
     """Set the course's options on an nbgrader `Config` (in place) and return it."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
@@ -21,6 +21,9 @@ def apply_course_config(c: Config, root: Path | str | None = None,
     if root is not None:  # else nbgrader's default: the current directory
         c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
+    if private:  # a course folder of the autograder's own: keep nbgrader's exchange inside it
+        (Path(root) / "exchange").mkdir(parents=True, exist_ok=True)
+        c.Exchange.root = str(Path(root) / "exchange")
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.Execute.timeout = cell_timeout
     # feedback never shows hidden tests: not their source, not their traceback lines
@@ -46,6 +49,7 @@ def assignments(root: Path) -> list[str]:
                   if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def course_config(root: Path | str, cell_timeout: int = CELL_TIMEOUT_S) -> Config:
-    """A fresh `Config` for a course rooted at `root`."""
-    return apply_course_config(Config(), root, cell_timeout)
+def course_config(root: Path | str, cell_timeout: int = CELL_TIMEOUT_S,
+                  private: bool = False) -> Config:
+    """A fresh `Config` for a course rooted at `root` (`private`: a scratch copy of the autograder's)."""
+    return apply_course_config(Config(), root, cell_timeout, private)

@@ -44,7 +44,7 @@ def build_template(root: Path, assignment: str, folder: Path) -> Template:
 
     shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
     venv_on_path()
-    outcome = NbGraderAPI(config=course_config(folder)).generate_assignment(assignment, force=True)
+    outcome = NbGraderAPI(config=course_config(folder, private=True)).generate_assignment(assignment, force=True)
     if not outcome["success"]:
         raise ReleaseError(f"cannot prepare {assignment}: {outcome.get('error', '')}")
     notebooks = sorted((folder / "source" / assignment).glob("*.ipynb"))

@@ -40,12 +40,14 @@ def prepare(request: dict) -> Path:
 def read_notebook(path: Path) -> str:
     """'' if `path` is a readable notebook, else why not (one line)."""
     try:
-        nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
-    except json.JSONDecodeError as error:
-        return f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        text = path.read_bytes().decode("utf-8")
+        json.loads(text)
+        nbformat.validate(nbformat.reads(text, as_version=4))
     except UnicodeDecodeError:
-        return "not a text file (is it really an .ipynb?)"
+        return "not a text file (is it really an .ipynb saved from Jupyter?)"
+    except json.JSONDecodeError as error:
+        return (f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+                "the file may be truncated or edited outside Jupyter")
     except nbformat.ValidationError as error:
         return f"not a valid notebook: {error.message[:200]}"
     except Exception as error:  # nbformat raises several types for malformed files
@@ -95,7 +97,7 @@ def grade_unit(request: dict) -> dict:
     prepare(request)
     work = Path(request["work"])
     venv_on_path()
-    api = NbGraderAPI(config=course_config(work, request["cell_timeout"]))
+    api = NbGraderAPI(config=course_config(work, request["cell_timeout"], private=True))
     outcome = api.autograde(request["assignment"], request["student_id"], force=True, create=True)
     if not outcome["success"]:
         log = f"{outcome.get('error', '')}\n{outcome.get('log', '')}"
