@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | 
         previous = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "validate"
         try:
-            client.execute()
+            client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not cell output
         finally:
             if previous is None:
                 os.environ.pop("NBGRADER_EXECUTION", None)

@@ -1,0 +1,53 @@
+# One entry point for students, instructors and CI. `make help` lists the targets.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= grading-out
+DEMO   := demo-out
+
+.PHONY: help setup release demo test test-fast lab grade bench clean
+
+help:
+	@echo "make demo               set up, release, grade examples/submissions into $(DEMO)/"
+	@echo "make test               the whole test suite"
+	@echo "make lab                JupyterLab on the course"
+	@echo "make release            regenerate release/ (and the example submissions) from source/"
+	@echo "make grade DIR=folder   autograde a folder or .zip of submissions into OUT=$(OUT)/"
+	@echo "make bench              measure notebook runtimes (benchmarks/results/)"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 2; }
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "this course needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+release: $(STAMP)
+	$(BIN)/python -m autograder release
+	$(BIN)/python examples/build_submissions.py
+
+demo: release
+	$(BIN)/python -m autograder -v grade examples/submissions --out $(DEMO)
+	@echo "Open $(DEMO)/feedback/carol/01_fitting/01_fitting.html to see what a student receives."
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab
+
+grade: $(STAMP)
+	@test -n "$(DIR)" || { echo "usage: make grade DIR=path/to/submissions [OUT=folder]"; exit 2; }
+	$(BIN)/python -m autograder -v grade "$(DIR)" --out "$(OUT)"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/notebook_runtime.py
+
+clean:
+	rm -rf $(DEMO) $(OUT) submitted autograded feedback gradebook.db .pytest_cache
