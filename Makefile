@@ -34,7 +34,7 @@ demo: release
 	@echo "Open $(DEMO)/feedback/carol/01_fitting/01_fitting.html to see what a student receives."
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
