@@ -47,3 +47,41 @@ def make_cubic_normal(num_examples: int, noise: float = 0.1,
     x = torch.randn(num_examples, generator=generator, dtype=dtype)
     y = cubic(x) + noise * torch.randn(num_examples, generator=generator, dtype=dtype)
     return x, y
+
+
+def make_digits(num_train: int | None = None, label_noise: float = 0.0, standardize: bool = False,
+                generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32):
+    """scikit-learn's bundled 8x8 digits (1797 images, no download), split into train and test.
+
+    Args:
+        num_train: number of training images (default: two thirds); the rest is the test set.
+        label_noise: fraction of *training* labels replaced by a uniformly drawn different class.
+        standardize: scale each pixel to zero mean and unit variance (training statistics);
+            otherwise pixels are divided by 16 to lie in [0, 1].
+        generator: a seeded `torch.Generator` for the split and the label noise.
+        dtype: dtype of the images.
+
+    Returns:
+        (X_train, y_train, X_test, y_test): images of shape (N, 64), int64 labels of shape (N,).
+
+    Introduced in: 03_dropout.
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X = torch.tensor(digits.data, dtype=dtype)
+    y = torch.tensor(digits.target, dtype=torch.int64)
+    order = torch.randperm(len(y), generator=generator)
+    num_train = num_train if num_train is not None else (2 * len(y)) // 3
+    train, test = order[:num_train], order[num_train:]
+    X_train, y_train, X_test, y_test = X[train], y[train].clone(), X[test], y[test]
+    if label_noise > 0:
+        flip = torch.rand(num_train, generator=generator) < label_noise
+        shift = torch.randint(1, 10, (num_train,), generator=generator)
+        y_train[flip] = (y_train[flip] + shift[flip]) % 10
+    if standardize:
+        mean, std = X_train.mean(0), X_train.std(0).clamp_min(1e-6)
+        X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+    else:
+        X_train, X_test = X_train / 16, X_test / 16
+    return X_train, y_train, X_test, y_test
