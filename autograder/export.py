@@ -61,17 +61,28 @@ def write_outputs(out: Path, results: list[SubmissionResult],
             write_status_feedback(out, result)
 
 
-def format_table(results: list[SubmissionResult], symbols: bool = True) -> str:
-    """Students x graded cells as text: ✓ passed, ✗ failed, · not graded."""
+def format_table(results: list[SubmissionResult], symbols: bool = True, width: int = 120) -> str:
+    """Students x graded cells as text: ✓ passed, ✗ failed, · not run (the file could not be graded).
+
+    Column headers are the grade ids without "test_"; if that is wider than `width`, they are
+    numbered and a legend follows the table.
+    """
     columns = grade_columns([{c.grade_id: c.max_points for c in r.cells} for r in results])
-    short = [c.removeprefix("test_") for c in columns]
+    names = [c.removeprefix("test_") for c in columns]
     mark = {True: "✓", False: "✗"} if symbols else {True: "+", False: "x"}
-    head = ["student", "assignment", *short, "score", "status"]
-    rows = [head]
-    for r in results:
-        cells = {c.grade_id: mark[c.passed] for c in r.cells}
-        rows.append([r.student_id, r.assignment or "?", *(cells.get(c, "·") for c in columns),
-                     f"{_number(r.score)}/{_number(r.max_score)}", r.status])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-                     for row in rows)
+    not_run = {"invalid", "missing", "error"}
+
+    def render(headers: list[str]) -> list[str]:
+        rows = [["student", "assignment", *headers, "score", "status"]]
+        for r in results:
+            cells = {c.grade_id: "·" if r.status in not_run else mark[c.passed] for c in r.cells}
+            rows.append([r.student_id, r.assignment or "?", *(cells.get(c, "·") for c in columns),
+                         f"{_number(r.score)}/{_number(r.max_score)}", r.status])
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+    lines = render(names)
+    if max(map(len, lines)) > width:
+        lines = render([str(i) for i in range(1, len(names) + 1)])
+        lines += [""] + ["  ".join(f"{i}={name}" for i, name in enumerate(names, start=1))]
+    return "\n".join(lines)

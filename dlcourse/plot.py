@@ -21,8 +21,8 @@ def use_course_style() -> None:
 
 
 def plot_curves(x: Sequence, curves: Mapping[str, Sequence], *, xlabel: str = "",
-                ylabel: str = "", title: str = "", logy: bool = False, marker: str | None = "o",
-                ax=None):
+                ylabel: str = "", title: str = "", logy: bool = False, logx: bool = False,
+                marker: str | None = "o", ax=None):
     """Plot several named curves against the same x, e.g. {"train": [...], "test": [...]}."""
     if ax is None:
         _, ax = plt.subplots()
@@ -30,6 +30,8 @@ def plot_curves(x: Sequence, curves: Mapping[str, Sequence], *, xlabel: str = ""
         ax.plot(list(x), [float(v) for v in y], marker=marker, markersize=3, label=label)
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend()
     return ax

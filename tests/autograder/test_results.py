@@ -32,3 +32,11 @@ def test_malformed_records_are_rejected(changes):
 def test_not_a_dict():
     with pytest.raises(ResultError):
         SubmissionResult.from_dict(["ok"])
+
+
+def test_table_marks_ungradable_files_as_not_run():
+    from autograder.export import format_table
+    ok = SubmissionResult.from_dict(_record())
+    bad = SubmissionResult.from_dict(_record(student_id="erin", status="invalid"))
+    table = format_table([ok, bad])
+    assert "erin" in table and "·" in table.splitlines()[2] and "✗" in table.splitlines()[1]
