@@ -30,10 +30,14 @@ def _grade(args) -> int:
     from .export import format_table
     from .grade import grade
 
+    from .sandbox import Limits
+
     out = Path(args.out)
+    limits = Limits(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
+                    cpu_s=args.cpu, memory_mb=args.memory, processes=args.processes,
+                    file_size_mb=args.file_size, output_kb=args.output)
     results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
-                    workers=args.workers, cell_timeout=args.cell_timeout,
-                    notebook_timeout=args.notebook_timeout)
+                    workers=args.workers, limits=limits, sandbox=not args.no_sandbox)
     print(format_table(results, symbols=sys.stdout.encoding.lower().startswith("utf")))
     print(f"\n{len(results)} submission(s) graded.\n"
           f"  grades:    {out / 'grades.csv'}\n"
@@ -54,6 +58,8 @@ def _validate(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .sandbox import Limits
+
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
@@ -69,9 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
                        "<student>_<assignment>.ipynb files, or a .zip of those")
     grade.add_argument("--out", required=True, help="folder for grades.csv, results.json, feedback/")
     grade.add_argument("--workers", type=int, default=None, help="parallel units (default: all cores)")
-    grade.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
-    grade.add_argument("--notebook-timeout", type=int, default=600,
-                       help="seconds per notebook in all (default 600)")
+    defaults = Limits()
+    grade.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout_s,
+                       help=f"wall seconds per cell (default {defaults.cell_timeout_s})")
+    grade.add_argument("--notebook-timeout", type=int, default=defaults.notebook_timeout_s,
+                       help=f"wall seconds per notebook (default {defaults.notebook_timeout_s})")
+    grade.add_argument("--cpu", type=int, default=defaults.cpu_s,
+                       help=f"CPU seconds per notebook (default {defaults.cpu_s})")
+    grade.add_argument("--memory", type=int, default=defaults.memory_mb,
+                       help=f"MB of address space per kernel process (default {defaults.memory_mb})")
+    grade.add_argument("--processes", type=int, default=defaults.processes,
+                       help=f"processes and threads of student code (default {defaults.processes})")
+    grade.add_argument("--file-size", type=int, default=defaults.file_size_mb,
+                       help=f"MB per file written (default {defaults.file_size_mb})")
+    grade.add_argument("--output", type=int, default=defaults.output_kb,
+                       help=f"KB of output kept per cell (default {defaults.output_kb})")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without isolation, with your permissions (not recommended)")
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
     grade.set_defaults(run=_grade)
 
@@ -88,10 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else logging.WARNING,
                         format="%(message)s", stream=sys.stderr)
     logger.setLevel(logging.DEBUG if args.verbose >= 2 else logging.INFO)
+    if args.verbose < 2:  # nbgrader logs through traitlets' logger, with a handler of its own
+        logging.getLogger("traitlets").setLevel(logging.WARNING)
     try:
         return args.run(args)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:
+    except (FileNotFoundError, ValueError, RuntimeError) as error:  # SandboxUnavailable too
         if args.verbose >= 2:
             raise
+        from .sandbox import SandboxUnavailable
+
         print(f"error: {error}", file=sys.stderr)
-        return 2 if isinstance(error, (FileNotFoundError, ValueError)) else 1
+        usage = (FileNotFoundError, ValueError, SandboxUnavailable)
+        return 2 if isinstance(error, usage) else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from traitlets.config import Config
@@ -13,19 +14,27 @@ CELL_TIMEOUT_S = 60
 def apply_course_config(c: Config, root: Path | str | None = None,
                         cell_timeout: int = CELL_TIMEOUT_S, private: bool = False) -> Config:
     """Set the course's options on an nbgrader `Config` (in place) and return it."""
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
+                                        GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
 
     from .feedback import ScrubTestTracebacks
+    from .kernel import GuardedExecute
 
     if root is not None:  # else nbgrader's default: the current directory
         c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
-    if private:  # a course folder of the autograder's own: keep nbgrader's exchange inside it
+    if private:  # a course folder of the autograder's own: quiet, and nbgrader's exchange inside it
+        c.Application.log_level = c.NbGraderAPI.log_level = logging.WARNING
         (Path(root) / "exchange").mkdir(parents=True, exist_ok=True)
         c.Exchange.root = str(Path(root) / "exchange")
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.Execute.timeout = cell_timeout
+    # nbgrader's steps, with Execute replaced: output cap, seeding, points kept when the kernel dies
+    c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                           LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                           CheckCellMetadata]
+    c.GuardedExecute.timeout = cell_timeout
     # feedback never shows hidden tests: not their source, not their traceback lines
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTestTracebacks,
                                         CSSHTMLHeaderPreprocessor]

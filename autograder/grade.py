@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -18,14 +20,15 @@ from pathlib import Path
 import nbformat
 
 from .collect import Submission, discover
-from .config import CELL_TIMEOUT_S, assignments, course_config
+from .config import assignments, course_config
 from .export import write_outputs
 from .release import ReleaseError, venv_on_path
 from .results import ResultError, SubmissionResult, zero_cells
+from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
 
 logger = logging.getLogger(__name__)
 
-NOTEBOOK_TIMEOUT_S = 600
+UNITS_DIR = ".units"  #: OUT/.units/<student>__<assignment>.json: finished units, for resuming
 
 
 @dataclass(frozen=True)
@@ -55,21 +58,31 @@ def build_template(root: Path, assignment: str, folder: Path) -> Template:
 
 
 def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
-          cell_timeout: int = CELL_TIMEOUT_S, notebook_timeout: int = NOTEBOOK_TIMEOUT_S
-          ) -> list[SubmissionResult]:
-    """Grade every submission under `submissions`; write grades.csv, results.json and feedback to `out`."""
+          limits: Limits = Limits(), sandbox: bool = True) -> list[SubmissionResult]:
+    """Grade every submission under `submissions`; write grades.csv, results.json and feedback to `out`.
+
+    Units already finished in an earlier run into the same `out` (same student, assignment and
+    file content) are reused, so an interrupted batch resumes where it stopped.
+    """
+    if sandbox:
+        check_available()
     workers = workers or os.cpu_count() or 1
     out = Path(out)
+    (out / UNITS_DIR).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch_name:
         scratch = Path(scratch_name)
         found = discover(Path(submissions), assignments(root), scratch)
         needed = sorted({s.assignment for s in found if s.assignment})
         templates = {a: build_template(root, a, scratch / "templates" / a) for a in needed}
-        logger.info("grading %d submission(s) with %d worker(s)", len(found), workers)
+        logger.info("grading %d submission(s) with %d worker(s)%s", len(found), workers,
+                    "" if sandbox else " WITHOUT a sandbox")
+        uids: queue.Queue = queue.Queue()
+        for slot in range(workers):
+            uids.put(FIRST_SANDBOX_UID + slot)
         results = []
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_grade_one, s, templates, scratch, out, cell_timeout,
-                                   notebook_timeout) for s in found]
+            futures = [pool.submit(_grade_or_reuse, s, templates, scratch, out, limits, sandbox, uids)
+                       for s in found]
             for done, future in enumerate(as_completed(futures), start=1):
                 result = future.result()
                 results.append(result)
@@ -80,8 +93,36 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
     return results
 
 
+def _digest(path: Path | None) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else ""
+
+
+def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path, limits: Limits,
+                    sandbox: bool, uids: queue.Queue) -> SubmissionResult:
+    """A finished unit from an earlier run, or a fresh grading; the record is written atomically."""
+    record = out / UNITS_DIR / f"{submission.student_id}__{submission.assignment or 'unknown'}.json"
+    digest = _digest(submission.path)
+    if record.exists():
+        try:
+            previous = SubmissionResult.from_dict(json.loads(record.read_text()))
+            if previous.digest == digest:
+                return previous
+        except (ValueError, ResultError):
+            pass  # unreadable record (killed while writing is impossible: rename is atomic)
+    uid = uids.get()
+    try:
+        result = _grade_one(submission, templates, scratch, out, limits, sandbox, uid)
+    finally:
+        uids.put(uid)
+    result.digest = digest
+    partial = record.with_suffix(".tmp")
+    partial.write_text(json.dumps(result.to_dict()))
+    partial.replace(record)
+    return result
+
+
 def _grade_one(submission: Submission, templates: dict[str, Template], scratch: Path, out: Path,
-               cell_timeout: int, notebook_timeout: int) -> SubmissionResult:
+               limits: Limits, sandbox: bool, uid: int) -> SubmissionResult:
     """Grade one submission; never raises: any failure becomes the result's status."""
     template = templates.get(submission.assignment)
     grade_cells = template.grade_cells if template else {}
@@ -94,10 +135,10 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     request = {"template": str(template.folder), "assignment": submission.assignment,
                "notebook_name": template.notebook_name, "student_id": submission.student_id,
                "submission": str(submission.path.resolve()), "work": str(work / "course"),
-               "cell_timeout": cell_timeout, "grade_cells": grade_cells}
+               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": uid}
     started = time.monotonic()
     try:
-        result = _run_unit(request, work, notebook_timeout)
+        result = _run_unit(request, work, limits.notebook_timeout_s)
     except Exception as error:  # the grader itself failed on this one: report, go on
         logger.exception("unit for %s failed", submission.student_id)
         result = SubmissionResult(submission.student_id, submission.assignment, "error",

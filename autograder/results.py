@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 #: why a submission has the score it has
 STATUSES = {
     "ok": "graded",
+    "tampered": "graded against the official cells; tampering was found (see flags)",
     "invalid": "not a readable notebook",
     "missing": "no notebook found for this assignment",
     "timeout": "a time limit was hit",
@@ -41,6 +42,8 @@ class SubmissionResult:
     cells: list[CellResult] = field(default_factory=list)
     seconds: float = 0.0             #: wall time spent grading it
     source: str = ""                 #: the submitted file, as found
+    flags: list[str] = field(default_factory=list)  #: tampering found and repaired
+    digest: str = ""                 #: sha256 of the submitted file (for resuming a batch)
 
     @property
     def score(self) -> float:
@@ -66,7 +69,9 @@ class SubmissionResult:
             result = cls(student_id=str(data["student_id"]), assignment=str(data["assignment"]),
                          status=str(data["status"]), detail=str(data.get("detail", "")),
                          cells=cells, seconds=float(data.get("seconds", 0.0)),
-                         source=str(data.get("source", "")))
+                         source=str(data.get("source", "")),
+                         flags=[str(f) for f in data.get("flags", [])],
+                         digest=str(data.get("digest", "")))
         except (KeyError, TypeError, ValueError) as error:
             raise ResultError(f"malformed result: {error!r}") from None
         if result.status not in STATUSES:

@@ -18,23 +18,49 @@ import nbformat
 
 from .config import course_config
 from .feedback import strip_ansi
+from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
 from .release import venv_on_path
 from .results import CellResult, SubmissionResult, zero_cells
+from .sandbox import Limits, prepare_scratch
+from .sanitize import sanitize
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError"}
+LEDGER_MARK = "DLCOURSE-LEDGER "
+#: appended to every submission: which check suites passed, in which cells (see _core.ledger)
+LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_\n"
+               f"print({LEDGER_MARK!r} + _json_.dumps([_core_._execution_count(), _core_.ledger()]))")
 
 
-def prepare(request: dict) -> Path:
-    """Lay out work/{gradebook.db, source/<a>/, submitted/<student>/<a>/<nb>.ipynb}; return the copy."""
+def prepare(request: dict) -> list[str]:
+    """Lay out work/{gradebook.db, source/<a>/, submitted/<student>/<a>/<nb>.ipynb}.
+
+    The submission is read, its graded cells are restored from the official release (see
+    sanitize.py) and the result is written into the private copy; the student's file is never
+    touched. Returns the tampering flags.
+    """
     work, template = Path(request["work"]), Path(request["template"])
     assignment, student = request["assignment"], request["student_id"]
     (work / "source").mkdir(parents=True, exist_ok=True)
     shutil.copytree(template / "source" / assignment, work / "source" / assignment, dirs_exist_ok=True)
     shutil.copyfile(template / "gradebook.db", work / "gradebook.db")
+    nb = nbformat.read(request["submission"], as_version=4)
+    official = nbformat.read(template / "release" / assignment / request["notebook_name"], as_version=4)
+    flags = sanitize(nb, official)
+    nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
     target = work / "submitted" / student / assignment / request["notebook_name"]
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(request["submission"], target)  # a copy: the student's file is never touched
-    return target
+    nbformat.write(nb, target)
+    return flags
+
+
+def prepare_sandbox(request: dict) -> None:
+    """The kernel's only writable folder: the released assignment's files, nothing else."""
+    scratch = Path(request["work"]) / "kernel"
+    release = Path(request["template"]) / "release" / request["assignment"]
+    shutil.copytree(release, scratch, ignore=shutil.ignore_patterns("*.ipynb"), dirs_exist_ok=True)
+    prepare_scratch(scratch, request.get("uid"))
+    SandboxedKernelManager.settings = {"scratch": str(scratch), "uid": request.get("uid"),
+                                       "limits": request["limits"]}
 
 
 def read_notebook(path: Path) -> str:
@@ -55,18 +81,50 @@ def read_notebook(path: Path) -> str:
     return ""
 
 
-def cell_messages(autograded: Path) -> tuple[dict[str, str], bool]:
-    """Per graded test cell, the last error line ('' if none); and whether any cell timed out."""
+def cell_messages(autograded: Path) -> tuple[dict[str, str], bool, str]:
+    """Per graded test cell, the last error line ('' if none); whether a cell timed out; where
+    the kernel died ('' if it did not)."""
     nb = nbformat.read(autograded, as_version=4)
-    messages, timed_out = {}, False
-    for cell in nb.cells:
+    messages, timed_out, died = {}, False, ""
+    for index, cell in enumerate(nb.cells):
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         timed_out |= any(o.ename in TIMEOUT_ERRORS for o in errors)
+        if not died and any(o.ename == KERNEL_DIED for o in errors):
+            first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+            died = f"cell {index + 1} ({first_line.strip()[:60]!r})"
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution"):
             messages[meta["grade_id"]] = (strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}")
                                           if errors else "")
-    return messages, timed_out
+    return messages, timed_out, died
+
+
+def verify_ledger(autograded: Path) -> list[str]:
+    """Grade ids of test cells that passed although no check suite passed in them.
+
+    Also removes the ledger cell from the autograded notebook, so feedback does not show it.
+    """
+    nb = nbformat.read(autograded, as_version=4)
+    last = nb.cells.pop() if nb.cells and nb.cells[-1].source == LEDGER_CELL else None
+    nbformat.write(nb, autograded)
+    text = "".join(o.get("text", "") for o in (last.outputs if last else []) if o.output_type == "stream")
+    line = next((ln for ln in text.splitlines() if ln.startswith(LEDGER_MARK)), None)
+    counts = set()
+    if line is not None and last.get("execution_count") is not None:
+        try:  # IPython's counter during a cell may be ahead of the cell's number: align on this cell
+            own_count, entries = json.loads(line[len(LEDGER_MARK):])
+            offset = own_count - last.execution_count
+            counts = {entry[1] - offset for entry in entries}
+        except (ValueError, TypeError, IndexError):
+            line = None
+    unproven = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        passed = not any(o.output_type == "error" for o in cell.get("outputs", []))
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and passed:
+            if line is None or cell.get("execution_count") not in counts:
+                unproven.append(meta["grade_id"])
+    return unproven
 
 
 def read_grades(work: Path, request: dict) -> list[CellResult]:
@@ -94,32 +152,46 @@ def grade_unit(request: dict) -> dict:
         result.status, result.detail = "invalid", problem
         result.cells = zero_cells(request["grade_cells"], problem)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
-    prepare(request)
+    result.flags = prepare(request)
+    limits = Limits(**request["limits"])
+    GuardedExecute.output_limit_bytes = limits.output_kb * 1024
+    if request["sandbox"]:
+        prepare_sandbox(request)
     work = Path(request["work"])
     venv_on_path()
-    api = NbGraderAPI(config=course_config(work, request["cell_timeout"], private=True))
+    api = NbGraderAPI(config=course_config(work, limits.cell_timeout_s, private=True))
     outcome = api.autograde(request["assignment"], request["student_id"], force=True, create=True)
     if not outcome["success"]:
         log = f"{outcome.get('error', '')}\n{outcome.get('log', '')}"
-        died = "DeadKernelError" in log or "Kernel died" in log
-        result.status = "crashed" if died else "error"
-        result.detail = ("the kernel died while running the notebook (os._exit, a segfault or "
-                         "running out of memory)" if died else _last_error_line(log))
+        result.status, result.detail = "error", _last_error_line(log)
         result.cells = zero_cells(request["grade_cells"], result.detail)
-    else:
-        autograded = (work / "autograded" / request["student_id"] / request["assignment"]
-                      / request["notebook_name"])
-        messages, timed_out = cell_messages(autograded)
-        result.cells = read_grades(work, request)
-        for cell in result.cells:
-            cell.message = messages.get(cell.grade_id, "test cell missing")
-            cell.passed = cell.points >= cell.max_points and not cell.message
-        if timed_out:
-            result.status = "timeout"
-            result.detail = f"a cell ran longer than {request['cell_timeout']} s and was interrupted"
-        feedback = api.generate_feedback(request["assignment"], request["student_id"], force=True)
-        if not feedback["success"]:
-            result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"
+        return {**result.to_dict(), "seconds": time.monotonic() - started}
+    autograded = work / "autograded" / request["student_id"] / request["assignment"] / request["notebook_name"]
+    unproven = verify_ledger(autograded)  # also drops the ledger cell, before feedback is made
+    messages, timed_out, died = cell_messages(autograded)
+    if died:  # the ledger cell never ran: nothing to verify against
+        unproven = []
+    result.cells = read_grades(work, request)
+    for cell in result.cells:
+        cell.message = messages.get(cell.grade_id, "test cell missing")
+        if cell.grade_id in unproven:
+            cell.points, cell.message = 0.0, ("tampering detected: this cell passed without any "
+                                              "check running in it (a check helper was replaced)")
+        cell.passed = cell.points >= cell.max_points and not cell.message
+        if "tampering detected" in cell.message:
+            result.flags.append(f"{cell.grade_id}: {cell.message.split('tampering detected: ', 1)[-1]}")
+    if died:
+        result.status = "crashed"
+        result.detail = (f"the kernel died in {died} (os._exit, a segfault, or a CPU, memory or "
+                         "process limit); the checks before it kept their points")
+    elif timed_out:
+        result.status = "timeout"
+        result.detail = f"a cell ran longer than {limits.cell_timeout_s} s and was interrupted"
+    elif result.flags:
+        result.status, result.detail = "tampered", "; ".join(result.flags)
+    feedback = api.generate_feedback(request["assignment"], request["student_id"], force=True)
+    if not feedback["success"]:
+        result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"
     return {**result.to_dict(), "seconds": time.monotonic() - started}
 
 

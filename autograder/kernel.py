@@ -1,0 +1,112 @@
+"""The kernel side of grading: a sandboxed kernel manager and an Execute step that never loses points.
+
+`GuardedExecute` replaces nbgrader's Execute preprocessor:
+- it starts the kernel through `SandboxedKernelManager` (see sandbox.py) when a sandbox is set;
+- it keeps at most `Limits.output_kb` of output per cell, so an output flood cannot exhaust memory;
+- when the kernel dies (os._exit, a segfault, a limit), it keeps what ran, marks the cell where it
+  died and gives every test cell that did not run an error output, so nbgrader scores those 0 and
+  the ones before keep their points (stock nbgrader discards the whole submission).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_solution
+
+from .sandbox import Limits, prepare_scratch, wrap
+
+KERNEL_DIED = "KernelDied"
+NOT_RUN = "NotRun"
+
+#: runs first in every kernel: identical results when a submission is graded twice
+SEED_CODE = ("import random as _r, numpy as _np, torch as _t; _r.seed(0); _np.random.seed(0); "
+             "_t.manual_seed(0); del _r, _np, _t")
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the kernel inside the sandbox and talks to it over Unix sockets in the scratch folder."""
+
+    #: set by the grading unit before nbgrader runs: {"scratch": str, "uid": int | None, "limits": dict}
+    settings: ClassVar[dict | None] = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        settings = self.settings
+        if settings is not None:
+            runtime = Path(settings["scratch"]) / ".kernel"
+            runtime.mkdir(parents=True, exist_ok=True)
+            self.transport = "ipc"  # TCP cannot cross the sandbox's empty network namespace
+            self.ip = str(runtime / "socket")
+            self.connection_file = str(runtime / "connection.json")
+            # a signal would hit bubblewrap, not the kernel: interrupt over the control channel
+            self.kernel_spec.interrupt_mode = "message"
+
+    def write_connection_file(self, **kwargs):
+        result = super().write_connection_file(**kwargs)
+        if self.settings is not None:
+            prepare_scratch(Path(self.settings["scratch"]), self.settings.get("uid"))
+        return result
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        command += [f"--IPKernelApp.exec_lines={json.dumps([SEED_CODE])}"]
+        settings = self.settings
+        if settings is None:
+            return command
+        return wrap(command, scratch=Path(settings["scratch"]), uid=settings.get("uid"),
+                    limits=Limits(**settings["limits"]))
+
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute, with an output cap and partial credit when the kernel dies."""
+
+    output_limit_bytes: ClassVar[int] = Limits().output_kb * 1024
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+        self._output_sizes: dict[int, int] = {}
+        self._current = -1
+
+    def preprocess(self, nb, resources=None, km=None):
+        try:
+            return super().preprocess(nb, resources, km)
+        except DeadKernelError:
+            self._mark_not_run(nb, self._current)
+            return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        self._current = index
+        return super().preprocess_cell(cell, resources, index)
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        used = self._output_sizes.get(cell_index, 0)
+        self._output_sizes[cell_index] = used + size
+        if used + size <= self.output_limit_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= self.output_limit_bytes:  # the first message over the limit: say so once
+            outs.append(new_output("stream", name="stdout",
+                                   text=f"\n[output truncated: more than {self.output_limit_bytes // 1024} KB]\n"))
+        return None
+
+    @staticmethod
+    def _mark_not_run(nb, died_at: int) -> None:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or index < died_at:
+                continue
+            if index == died_at:
+                cell.outputs.append(new_output("error", ename=KERNEL_DIED,
+                                               evalue="the kernel died while running this cell",
+                                               traceback=[f"{KERNEL_DIED}: the kernel died while running this cell"]))
+            elif is_grade(cell) and not is_solution(cell):
+                cell.outputs = [new_output("error", ename=NOT_RUN,
+                                           evalue=f"not run: the kernel died in cell {died_at + 1}",
+                                           traceback=[f"{NOT_RUN}: the kernel died in cell {died_at + 1}"])]

@@ -1,0 +1,133 @@
+"""Run student code (the notebook's kernel) in a bubblewrap sandbox with resource limits.
+
+The nbgrader process, the gradebook and every grading output stay outside; only the kernel runs
+inside, and it sees:
+- the operating system's read-only folders (/usr, /etc, ...), Python and the course's packages,
+  read-only; nothing else of the host: no home folder, no /tmp, no course repository (source/,
+  gradebook), no other submission, no grading output;
+- one writable scratch folder holding the assignment's released files (its working directory);
+- no network (its own empty network namespace), its own process and IPC namespaces;
+- when the grader runs as root, an unprivileged uid (one per parallel worker).
+Limits (CPU time, address space, processes, file size) are set with setrlimit just before the
+kernel starts (`python -m autograder.limits`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission limits; each field is configurable from the CLI."""
+
+    cell_timeout_s: int = 60         #: wall time per cell; the cell is interrupted, later cells run
+    notebook_timeout_s: int = 600    #: wall time for the whole notebook; the unit is killed
+    cpu_s: int = 600                 #: CPU seconds of the kernel (RLIMIT_CPU)
+    memory_mb: int = 4096            #: address space of each kernel process (RLIMIT_AS)
+    processes: int = 256             #: processes and threads of the sandbox uid (RLIMIT_NPROC)
+    file_size_mb: int = 64           #: largest file the kernel may write (RLIMIT_FSIZE)
+    output_kb: int = 256             #: output kept per cell; the rest is dropped with a note
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+FIRST_SANDBOX_UID = 61000  #: uids 61000.. are used for student code when grading as root
+
+_SYSTEM_DIRS = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+
+
+def check_available() -> None:
+    """Raise SandboxUnavailable with instructions unless bubblewrap works on this machine."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(
+            f"the sandbox needs Linux (bubblewrap); this is {sys.platform}. Grade on Linux, or pass "
+            "--no-sandbox to run student code unisolated, with your own permissions.")
+    if shutil.which("bwrap") is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed: `sudo apt-get install bubblewrap` (Debian/Ubuntu) "
+            "or `dnf install bubblewrap`; or pass --no-sandbox to run student code unisolated.")
+    probe = subprocess.run(["bwrap", *_mounts(Path("/")), *_namespaces(), "--", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}); on some systems "
+            "unprivileged user namespaces must be enabled (sysctl kernel.unprivileged_userns_clone=1). "
+            "Or pass --no-sandbox to run student code unisolated.")
+
+
+def _readonly_paths() -> list[Path]:
+    """Python, the virtual environment and the folders of the packages the kernel imports."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    for name in ("dlcourse", "autograder"):
+        spec = importlib.util.find_spec(name)
+        if spec and spec.origin:
+            paths.add(Path(spec.origin).resolve().parent)
+    return sorted(paths)
+
+
+def _mounts(scratch: Path) -> list[str]:
+    args = []
+    for folder in _SYSTEM_DIRS:
+        path = Path(folder)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), folder]
+        elif path.is_dir():
+            args += ["--ro-bind", folder, folder]
+    readonly = _readonly_paths()
+    parents = sorted({a for p in readonly for a in p.parents if a != Path("/")} - set(readonly))
+    for parent in parents:  # traversable by the sandbox uid even where the host's is not (/root)
+        args += ["--perms", "0755", "--dir", str(parent)]
+    for path in readonly:
+        args += ["--ro-bind", str(path), str(path)]
+    args += ["--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc", "--tmpfs", "/tmp"]
+    if scratch != Path("/"):
+        for parent in sorted(a for a in scratch.parents if a not in (Path("/"), Path("/tmp"))):
+            args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    return args
+
+
+def _namespaces() -> list[str]:
+    # as root: no user namespace (the uid is dropped with setpriv instead, a real unprivileged uid)
+    common = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+              "--die-with-parent", "--new-session"]
+    return common if os.geteuid() == 0 else ["--unshare-user", *common]
+
+
+def wrap(command: list[str], *, scratch: Path, limits: Limits, uid: int | None) -> list[str]:
+    """The command line that runs `command` inside the sandbox, with `scratch` as its only writable folder."""
+    variables = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(scratch),
+                 "MPLCONFIGDIR": str(scratch / ".matplotlib"), "TMPDIR": str(scratch),
+                 "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
+                 "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
+    env = ["--clearenv"]  # none of the grader's variables (tokens, paths) reach student code
+    for name, value in variables.items():
+        env += ["--setenv", name, value]
+    drop = []
+    if os.geteuid() == 0 and uid is not None:
+        drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    limiter = [sys.executable, "-m", "autograder.limits",
+               str(limits.cpu_s), str(limits.memory_mb), str(limits.processes), str(limits.file_size_mb),
+               "--"]
+    return ["bwrap", *_mounts(scratch), *_namespaces(), *env, "--", *drop, *limiter, *command]
+
+
+def prepare_scratch(scratch: Path, uid: int | None) -> None:
+    """Create the scratch folder, owned by the sandbox uid when grading as root."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0 and uid is not None:
+        for path in [scratch, *scratch.rglob("*")]:
+            os.chown(path, uid, uid)

@@ -1,0 +1,76 @@
+"""Restore a submission's graded cells from the official release before nbgrader sees it.
+
+Stock nbgrader restores edited test cells, but fails the whole submission on a renamed grade_id or
+an unknown graded cell, and scores a deleted test cell 0 without saying why. Here every graded
+cell is matched to the official one by grade_id: edited, re-typed or re-pointed cells are put
+back, deleted or renamed ones are re-inserted after their predecessor, unknown or duplicated ones
+lose their grading metadata. Each repair is reported as a flag, and the submission is graded
+against the official cells.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from nbformat import NotebookNode
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_test(meta: dict) -> bool:
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
+    """Repair `nb` in place against the `official` release notebook; return what was repaired."""
+    official_cells = {_meta(c)["grade_id"]: c for c in official.cells if _meta(c).get("grade_id")}
+    order = list(official_cells)
+    flags: list[str] = []
+    seen: set[str] = set()
+    cells = []
+    for cell in nb.cells:
+        meta = _meta(cell)
+        grade_id = meta.get("grade_id")
+        if not meta:
+            cells.append(cell)
+            continue
+        if grade_id not in official_cells or grade_id in seen:
+            flags.append(f"graded cell {grade_id!r} is not in the assignment (or appears twice): "
+                         "graded as an ordinary cell")
+            cell.metadata.pop("nbgrader", None)
+            cells.append(cell)
+            continue
+        seen.add(grade_id)
+        reference = official_cells[grade_id]
+        if _is_test(_meta(reference)) or _meta(reference).get("locked"):
+            if cell.cell_type != reference.cell_type or cell.source != reference.source or meta != _meta(reference):
+                flags.append(f"cell {grade_id!r} was edited (source, type or points): restored")
+            cells.append(_copy_of(reference, cell))
+        else:  # the student's answer: keep the code, restore type and metadata
+            if cell.cell_type != reference.cell_type or meta != _meta(reference):
+                flags.append(f"cell {grade_id!r} had its type or grading metadata changed: restored")
+                cell = _copy_of(reference, cell, source=cell.source)
+            cells.append(cell)
+    for position, grade_id in enumerate(order):
+        if grade_id in seen:
+            continue
+        flags.append(f"cell {grade_id!r} was deleted or renamed: the official cell was put back")
+        previous = [g for g in order[:position] if g in seen]
+        index = next((i + 1 for i, c in enumerate(cells) if previous and _meta(c).get("grade_id") == previous[-1]), 0)
+        cells.insert(index, _copy_of(official_cells[grade_id]))
+        seen.add(grade_id)
+    nb.cells = cells
+    return flags
+
+
+def _copy_of(reference, replaced=None, source: str | None = None):
+    cell = copy.deepcopy(reference)
+    if replaced is not None and "id" in replaced:
+        cell["id"] = replaced["id"]
+    if source is not None:
+        cell.source = source
+    if cell.cell_type == "code":
+        cell.outputs, cell.execution_count = [], None
+    return cell
