@@ -85,3 +85,24 @@ def make_digits(num_train: int | None = None, label_noise: float = 0.0, standard
     else:
         X_train, X_test = X_train / 16, X_test / 16
     return X_train, y_train, X_test, y_test
+
+
+def make_linear_data(num_examples: int, w: torch.Tensor, b: float = 0.0, noise: float = 0.01,
+                     generator: torch.Generator | None = None):
+    """D2L's `synthetic_data`: X ~ N(0, 1) of shape (N, D) and y = X w + b + N(0, noise²).
+
+    Args:
+        num_examples: N.
+        w: true weights of shape (D,); X and y get its dtype.
+        b: true bias.
+        noise: standard deviation of the Gaussian noise on y.
+        generator: a seeded `torch.Generator` for reproducible data.
+
+    Returns:
+        X of shape (N, D) and y of shape (N,).
+
+    Introduced in: 02_weight_decay.
+    """
+    X = torch.randn(num_examples, w.shape[0], generator=generator, dtype=w.dtype)
+    y = X @ w + b + noise * torch.randn(num_examples, generator=generator, dtype=w.dtype)
+    return X, y

@@ -1,0 +1,127 @@
+"""The 02_weight_decay checks against the instructor's solution, correct variants and realistic bugs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dlcourse.checks import weight_decay
+from tests.corpus.weight_decay import CORRECT, SOLUTION, WRONG
+
+CHECKS = {
+    "l2_penalty": weight_decay.check_l2_penalty,
+    "sgd_step_l2": weight_decay.check_sgd_step_l2,
+    "train_linear": weight_decay.check_train_linear,
+    "param_groups": weight_decay.check_param_groups,
+    "ridge_closed_form": weight_decay.check_ridge_closed_form,
+    "choose_lambda": weight_decay.check_choose_lambda,
+    "adamw_step": weight_decay.check_adamw_step,
+}
+
+
+def run_all(name, fn):
+    """Visible then hidden checks, as autograding runs them."""
+    return CHECKS[name](fn) and CHECKS[name](fn, hidden=True)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_solution_passes(name, capsys):
+    """Does the instructor's solution pass the visible and hidden checks, saying so?"""
+    assert run_all(name, SOLUTION[name])
+    assert "✅" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, fn", [(n, f) for n, fs in CORRECT.items() for f in fs],
+                         ids=lambda v: getattr(v, "__name__", v))
+def test_correct_alternative_passes(name, fn):
+    """Does an implementation written differently, but right, pass?"""
+    assert run_all(name, fn)
+
+
+@pytest.mark.parametrize("name, fn, expected", [(n, f, m) for n, cases in WRONG.items()
+                                                for f, m in cases],
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_wrong_implementation_fails_with_message(name, fn, expected):
+    """Is each realistic bug caught, with a message that names the property?"""
+    with pytest.raises(AssertionError) as failure:
+        run_all(name, fn)
+    message = str(failure.value)
+    assert message.startswith(name), message
+    assert expected in message, message
+
+
+def test_corpus_is_large_enough():
+    assert sum(len(cases) for cases in WRONG.values()) >= 15
+    assert set(WRONG) == set(CHECKS) and set(CORRECT) == set(CHECKS)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_stub_reports_not_implemented(name):
+    """Does a released stub get the friendly 'not implemented yet' message, not a traceback?"""
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+    with pytest.raises(AssertionError, match=f"{name} is not implemented yet"):
+        CHECKS[name](stub)
+
+
+@pytest.mark.parametrize("name", ["l2_penalty", "sgd_step_l2", "train_linear", "ridge_closed_form"])
+def test_missing_half_says_off_by_two(name):
+    """Does the λ‖w‖² (no ½) bug get a message saying the factor is off by 2?"""
+    no_half = next(fn for fn, message in WRONG[name] if message == "off by 2")
+    with pytest.raises(AssertionError, match="the factor is off by 2"):
+        run_all(name, no_half)
+
+
+def test_train_linear_convergence_has_no_false_failures():
+    """Does the statistical minibatch check pass the reference on 200 other seeds?"""
+    with weight_decay._one_thread():
+        for seed in range(200):
+            weight_decay.train_linear_convergence_case(SOLUTION["train_linear"],
+                                                       data_seed=1000 + seed, order_seed=seed)
+
+
+def test_train_linear_convergence_passes_torch_sgd():
+    """Does torch.optim.SGD itself (the concise corpus variant) pass it on 25 more seeds?"""
+    from tests.corpus.weight_decay import train_torch_optimizer
+    with weight_decay._one_thread():
+        for seed in range(25):
+            weight_decay.train_linear_convergence_case(train_torch_optimizer,
+                                                       data_seed=2000 + seed, order_seed=seed)
+
+
+def test_choose_lambda_reference_picks_a_moderate_lambda():
+    """On the ridge data, does the KFold + sklearn reference pick λ in [0.03, 1] (as graded)?"""
+    lams = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
+    X, y, _, _ = weight_decay.make_ridge_problem(0)
+    errors = weight_decay.reference_cv_errors(X, y, lams, 5)
+    assert 0.03 <= lams[errors.index(min(errors))] <= 1.0
+
+
+def test_checks_leave_global_rng_alone():
+    """Checks use their own generators: the global RNG stream must be unchanged."""
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    for name in CHECKS:
+        run_all(name, SOLUTION[name])
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_checks_restore_the_thread_count():
+    """Checks run on one thread but must give the notebook its own setting back."""
+    threads = torch.get_num_threads()
+    with pytest.raises(AssertionError):
+        run_all("ridge_closed_form", WRONG["ridge_closed_form"][0][0])
+    run_all("choose_lambda", SOLUTION["choose_lambda"])
+    assert torch.get_num_threads() == threads
+
+
+def test_checks_leave_global_rng_alone_with_a_global_rng_bug():
+    """A student's code that uses the global RNG must not shift the notebook's stream either."""
+    from tests.corpus.weight_decay import train_global_rng
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with pytest.raises(AssertionError):
+        run_all("train_linear", train_global_rng)
+    assert torch.equal(torch.rand(3), expected)
