@@ -25,11 +25,6 @@ from .sandbox import Limits, prepare_scratch, wrap
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 
-#: runs first in every kernel: identical results when a submission is graded twice
-SEED_CODE = ("import random as _r, numpy as _np, torch as _t; _r.seed(0); _np.random.seed(0); "
-             "_t.manual_seed(0); del _r, _np, _t")
-
-
 class SandboxedKernelManager(AsyncKernelManager):
     """Starts the kernel inside the sandbox and talks to it over Unix sockets in the scratch folder."""
 
@@ -56,7 +51,6 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
-        command += [f"--IPKernelApp.exec_lines={json.dumps([SEED_CODE])}"]
         settings = self.settings
         if settings is None:
             return command
@@ -108,5 +102,5 @@ class GuardedExecute(Execute):
                                                traceback=[f"{KERNEL_DIED}: the kernel died while running this cell"]))
             elif is_grade(cell) and not is_solution(cell):
                 cell.outputs = [new_output("error", ename=NOT_RUN,
-                                           evalue=f"not run: the kernel died in cell {died_at + 1}",
-                                           traceback=[f"{NOT_RUN}: the kernel died in cell {died_at + 1}"])]
+                                           evalue="not run: the kernel died before this cell",
+                                           traceback=[f"{NOT_RUN}: the kernel died before this cell"])]

@@ -26,6 +26,10 @@ from .sanitize import sanitize
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError"}
 LEDGER_MARK = "DLCOURSE-LEDGER "
+#: prepended to every submission: identical results when a submission is graded twice
+SEED_CELL = ("import random as _random_, numpy as _numpy_, torch as _torch_\n"
+             "_random_.seed(0); _numpy_.random.seed(0); _torch_.manual_seed(0)\n"
+             "del _random_, _numpy_, _torch_")
 #: appended to every submission: which check suites passed, in which cells (see _core.ledger)
 LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_\n"
                f"print({LEDGER_MARK!r} + _json_.dumps([_core_._execution_count(), _core_.ledger()]))")
@@ -46,6 +50,7 @@ def prepare(request: dict) -> list[str]:
     nb = nbformat.read(request["submission"], as_version=4)
     official = nbformat.read(template / "release" / assignment / request["notebook_name"], as_version=4)
     flags = sanitize(nb, official)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SEED_CELL))
     nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
     target = work / "submitted" / student / assignment / request["notebook_name"]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -81,14 +86,17 @@ def read_notebook(path: Path) -> str:
     return ""
 
 
-def cell_messages(autograded: Path) -> tuple[dict[str, str], bool, str]:
+def cell_messages(autograded: Path) -> tuple[dict[str, str], bool, str, str]:
     """Per graded test cell, the last error line ('' if none); whether a cell timed out; where
-    the kernel died ('' if it did not)."""
+    the kernel died ('' if it did not); which limit a cell hit ('' if none)."""
     nb = nbformat.read(autograded, as_version=4)
-    messages, timed_out, died = {}, False, ""
+    messages, timed_out, died, limit = {}, False, "", ""
     for index, cell in enumerate(nb.cells):
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         timed_out |= any(o.ename in TIMEOUT_ERRORS for o in errors)
+        if not limit and any(o.ename == "MemoryError" or "can't allocate memory" in str(o.get("evalue", ""))
+                             for o in errors):
+            limit = f"the memory limit was hit in cell {index + 1}"
         if not died and any(o.ename == KERNEL_DIED for o in errors):
             first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
             died = f"cell {index + 1} ({first_line.strip()[:60]!r})"
@@ -96,33 +104,38 @@ def cell_messages(autograded: Path) -> tuple[dict[str, str], bool, str]:
         if meta.get("grade") and not meta.get("solution"):
             messages[meta["grade_id"]] = (strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}")
                                           if errors else "")
-    return messages, timed_out, died
+    return messages, timed_out, died, limit
 
 
 def verify_ledger(autograded: Path) -> list[str]:
-    """Grade ids of test cells that passed although no check suite passed in them.
+    """Grade ids of test cells that passed with fewer passed check suites than `assert check_` lines.
 
-    Also removes the ledger cell from the autograded notebook, so feedback does not show it.
+    Also removes the seed and ledger cells from the autograded notebook, so feedback does not
+    show them and cell numbers are the student's.
     """
     nb = nbformat.read(autograded, as_version=4)
+    if nb.cells and nb.cells[0].source == SEED_CELL:
+        nb.cells.pop(0)
     last = nb.cells.pop() if nb.cells and nb.cells[-1].source == LEDGER_CELL else None
     nbformat.write(nb, autograded)
     text = "".join(o.get("text", "") for o in (last.outputs if last else []) if o.output_type == "stream")
-    line = next((ln for ln in text.splitlines() if ln.startswith(LEDGER_MARK)), None)
-    counts = set()
-    if line is not None and last.get("execution_count") is not None:
+    report = next((ln for ln in text.splitlines() if ln.startswith(LEDGER_MARK)), None)
+    counts: list = []
+    if report is not None and last.get("execution_count") is not None:
         try:  # IPython's counter during a cell may be ahead of the cell's number: align on this cell
-            own_count, entries = json.loads(line[len(LEDGER_MARK):])
+            own_count, entries = json.loads(report[len(LEDGER_MARK):])
             offset = own_count - last.execution_count
-            counts = {entry[1] - offset for entry in entries}
+            counts = [entry[1] - offset for entry in entries]
         except (ValueError, TypeError, IndexError):
-            line = None
+            report = None
     unproven = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         passed = not any(o.output_type == "error" for o in cell.get("outputs", []))
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and passed:
-            if line is None or cell.get("execution_count") not in counts:
+            # every `assert check_...` of the official cell must have left a passed suite behind
+            needed = sum(line.lstrip().startswith("assert check_") for line in cell.source.splitlines())
+            if report is None or counts.count(cell.get("execution_count")) < needed:
                 unproven.append(meta["grade_id"])
     return unproven
 
@@ -167,8 +180,8 @@ def grade_unit(request: dict) -> dict:
         result.cells = zero_cells(request["grade_cells"], result.detail)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
     autograded = work / "autograded" / request["student_id"] / request["assignment"] / request["notebook_name"]
-    unproven = verify_ledger(autograded)  # also drops the ledger cell, before feedback is made
-    messages, timed_out, died = cell_messages(autograded)
+    unproven = verify_ledger(autograded)  # also drops the seed and ledger cells
+    messages, timed_out, died, limit = cell_messages(autograded)
     if died:  # the ledger cell never ran: nothing to verify against
         unproven = []
     result.cells = read_grades(work, request)
@@ -181,14 +194,16 @@ def grade_unit(request: dict) -> dict:
         if "tampering detected" in cell.message:
             result.flags.append(f"{cell.grade_id}: {cell.message.split('tampering detected: ', 1)[-1]}")
     if died:
+        cause = f"after {limit}" if limit else "(os._exit, a segfault, or a CPU, memory or process limit)"
         result.status = "crashed"
-        result.detail = (f"the kernel died in {died} (os._exit, a segfault, or a CPU, memory or "
-                         "process limit); the checks before it kept their points")
+        result.detail = f"the kernel died in {died} {cause}; the checks before it kept their points"
     elif timed_out:
         result.status = "timeout"
         result.detail = f"a cell ran longer than {limits.cell_timeout_s} s and was interrupted"
     elif result.flags:
         result.status, result.detail = "tampered", "; ".join(result.flags)
+    if limit and not result.detail:
+        result.detail = limit
     feedback = api.generate_feedback(request["assignment"], request["student_id"], force=True)
     if not feedback["success"]:
         result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"
