@@ -1,0 +1,762 @@
+"""Checks for 04_stability: activation derivatives, matrix products, initializers, layer statistics.
+
+References are library routines (autograd, torch.distributions, torch.nn.init, torch.func) or
+properties that hold whatever the random draws (scaling laws, bounds, identities). Exactness
+checks run in float64. Statistical checks state their sample size and tolerance; each lives in a
+module-level `*_case` function that tests/ reruns on the reference with hundreds of other seeds.
+Initializers draw from the global RNG (like torch.nn.init), so every check seeds it inside
+`torch.random.fork_rng()` and leaves the caller's random state alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+from torch import nn
+
+from ..stability_lab import depth_model, gaussian_batch, linear_layers, single_thread
+from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
+                    fail, run_suite, seeded)
+
+f64 = torch.float64
+_TORCH_INIT = nn.init  # the module whose initializers the student must not call
+_FORBIDDEN = ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+              "calculate_gain")
+
+
+@contextlib.contextmanager
+def _global_seed(seed: int):
+    """Seed the global RNG for the block, then restore the caller's state."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        yield
+
+
+class _UsedTorchInit(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _forbid_torch_init():
+    """While the block runs, torch.nn.init's initializers raise `_UsedTorchInit`."""
+    saved = {name: getattr(_TORCH_INIT, name) for name in _FORBIDDEN}
+
+    def refuse(name):
+        def refused(*args, **kwargs):
+            raise _UsedTorchInit(name)
+        return refused
+    try:
+        for name in _FORBIDDEN:
+            setattr(_TORCH_INIT, name, refuse(name))
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(_TORCH_INIT, name, fn)
+
+
+def _expect_own_code(name: str, fn, *args, **kwargs) -> None:
+    """`fn(*args)` must not call torch.nn.init's initializers."""
+    try:
+        with _forbid_torch_init():
+            call(fn, *args, **kwargs)
+    except _UsedTorchInit as used:
+        fail(f"{name} calls torch.nn.init.{used}", "your own implementation", "a call to torch.nn.init",
+             "the point of the exercise is to write it yourself: use tensor methods such as "
+             "tensor.uniform_ / tensor.normal_ (and your own calculate_gain)")
+
+
+def _run(name: str, cases) -> bool:
+    """`run_suite` on one intra-op thread (small tensors; robust when other processes load the CPU)."""
+    __tracebackhide__ = True
+    with single_thread():
+        return run_suite(name, cases)
+
+
+def _as_floats(what: str, got, length: int, hint: str) -> list[float]:
+    """`got` must be a list/tuple of `length` numbers (or 0-d tensors); return them as floats."""
+    if not isinstance(got, (list, tuple)):
+        fail(what, f"a list of {length} floats", type(got).__name__, hint)
+    if len(got) != length:
+        fail(f"len({what})", length, len(got), hint)
+    values = []
+    for item in got:
+        if isinstance(item, torch.Tensor) and item.numel() == 1:
+            item = item.item()
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            fail(f"entries of {what}", "floats", type(item).__name__, "append float(...) or .item()")
+        values.append(float(item))
+    return values
+
+
+# -- sigmoid_grad and tanh_grad -------------------------------------------------------------------
+
+def _autograd_derivative(activation, x: torch.Tensor) -> torch.Tensor:
+    leaf = x.detach().clone().requires_grad_(True)
+    activation(leaf).sum().backward()
+    return leaf.grad
+
+
+def _check_derivative(name: str, fn, activation, peak: float, hint: str, hidden: bool) -> bool:
+    x = torch.linspace(-8, 8, 1601, dtype=f64)
+
+    @case(f"{name} on linspace(-8, 8, 1601)")
+    def values():
+        got = call(fn, x.clone())
+        expect_close(f"{name}(x) on [-8, 8]", got, _autograd_derivative(activation, x), hint,
+                     atol=1e-12, rtol=1e-9)
+
+    @case(f"the maximum of {name} on [-8, 8]")
+    def maximum():
+        got = expect_tensor(f"{name}(x)", call(fn, x.clone()))
+        expect_scalar_close(f"max of {name} on [-8, 8] (at x = 0)", got.max().item(), peak, hint,
+                            atol=1e-12)
+
+    @case(f"{name} on a (3, 4) tensor")
+    def matrix():
+        X = torch.randn(3, 4, generator=seeded(40), dtype=f64)
+        expect_close(f"{name}(X) with X of shape (3, 4)", call(fn, X.clone()),
+                     _autograd_derivative(activation, X), "work elementwise, whatever the shape",
+                     atol=1e-12)
+
+    @case(f"{name} on float32 inputs as large as ±100")
+    def extreme():
+        x32 = torch.linspace(-100, 100, 401)
+        got = expect_tensor(f"{name}(x) for float32 x", call(fn, x32.clone()))
+        if got.dtype != torch.float32:
+            fail(f"{name}(x) dtype", torch.float32, got.dtype, "compute in the input's dtype")
+        expect_close(f"{name}(x) for float32 x in [-100, 100]", got,
+                     _autograd_derivative(activation, x32),
+                     "for large |x| the derivative is tiny but finite: avoid exp(x) overflowing "
+                     "(exp(100) is inf in float32, and inf / inf is nan); torch.sigmoid and "
+                     "torch.tanh are stable", atol=1e-6, rtol=1e-4)
+
+    @case(f"{name} must not modify x")
+    def untouched():
+        x_copy = x.clone()
+        call(fn, x_copy)
+        if not torch.equal(x_copy, x):
+            fail(f"x after {name}(x)", "unchanged", "modified in place",
+                 "avoid in-place operations such as x.sigmoid_() or x.tanh_()")
+
+    @case(f"{name} under torch.no_grad()")
+    def no_autograd():
+        try:
+            with torch.no_grad():
+                got = call(fn, x.clone())
+        except RuntimeError as error:
+            fail(f"{name}(x) inside torch.no_grad()", "the derivative", f"RuntimeError: {error}",
+                 "compute the derivative from its formula, without autograd")
+        expect_close(f"{name}(x) inside torch.no_grad()", got, _autograd_derivative(activation, x),
+                     hint, atol=1e-12, rtol=1e-9)
+
+    visible = [values, maximum, matrix]
+    return _run(name, [extreme, untouched, no_autograd] if hidden else visible)
+
+
+def check_sigmoid_grad(sigmoid_grad, hidden: bool = False) -> bool:
+    """Visible: values vs autograd on [-8, 8], max 1/4. Hidden: float32 ±100, in place, no autograd."""
+    hint = ("differentiate sigmoid(x) = 1 / (1 + exp(-x)) and write the result with sigmoid(x) "
+            "alone; it peaks at 1/4")
+    return _check_derivative("sigmoid_grad", sigmoid_grad, torch.sigmoid, 0.25, hint, hidden)
+
+
+def check_tanh_grad(tanh_grad, hidden: bool = False) -> bool:
+    """Visible: values vs autograd on [-8, 8], max 1. Hidden: float32 ±100, in place, no autograd."""
+    hint = "differentiate tanh and write the result with tanh(x) alone; it peaks at 1"
+    return _check_derivative("tanh_grad", tanh_grad, torch.tanh, 1.0, hint, hidden)
+
+
+# -- uniform_variance ----------------------------------------------------------------------------
+
+def _uniform_variance(a: float, b: float) -> float:
+    return torch.distributions.Uniform(torch.tensor(a, dtype=f64), torch.tensor(b, dtype=f64)).variance.item()
+
+
+def check_uniform_variance(uniform_variance, hidden: bool = False) -> bool:
+    """Visible: three intervals vs torch.distributions.Uniform. Hidden: more, and a >= b raises."""
+    hint = ("Var X = E[X²] - (E X)², with E[X^k] = ∫ x^k / (b - a) dx over [a, b]; only the width "
+            "b - a matters")
+    intervals = [(0, 1), (-2, 2), (2.0, 5.0)] if not hidden else [(-0.5, 3.5), (1000.0, 1006.0),
+                                                                    (-3, -1), (0.25, 0.5)]
+    checks = []
+    for a, b in intervals:
+        @case(f"uniform_variance({a}, {b})")
+        def value(a=a, b=b):
+            expect_scalar_close(f"uniform_variance({a}, {b})", call(uniform_variance, a, b),
+                                _uniform_variance(a, b), hint, atol=1e-12, rtol=1e-9)
+        checks.append(value)
+    if hidden:
+        for a, b in [(1.0, 1.0), (2.0, -2.0)]:
+            @case(f"uniform_variance({a}, {b})")
+            def bad(a=a, b=b):
+                expect_raises(f"uniform_variance({a}, {b})", ValueError, uniform_variance, a, b,
+                              hint="U(a, b) needs a < b: raise ValueError otherwise")
+            checks.append(bad)
+    return _run("uniform_variance", checks)
+
+
+# -- matrix_product_growth -----------------------------------------------------------------------
+
+def _growth(fn, n: int, k: int, std: float, seed: int) -> list[float]:
+    got = call(fn, n, k, std, generator=seeded(seed))
+    return _as_floats(f"matrix_product_growth({n}, {k}, {std})", got, k,
+                      "return a list with one float per product: log10 of max|M| after it")
+
+
+def _expect_finite(what: str, values: list[float]) -> None:
+    if not all(math.isfinite(v) for v in values):
+        fail(what, "finite numbers", [round(v, 3) for v in values][:6],
+             "take log10 of max|M|, the largest of the absolute values |M_ij|")
+
+
+def matrix_growth_case(matrix_product_growth, seed: int) -> None:
+    """Statistical: 100 products of 4×4 matrices explode with std 1 and do not with std 1/√4.
+
+    Measured on 1000 seeds of the reference: the final log10 max|M| lies in [19.2, 29.4] for
+    std = 1 and in [-10.9, -0.7] for std = 1/2; the thresholds 10 and 2 leave wide margins.
+    """
+    final = _growth(matrix_product_growth, 4, 100, 1.0, seed)[-1]
+    if not final > 10:
+        fail("log10 max|M| after 100 products with std = 1", "above 10 (the products explode)",
+             f"{final:.3g}", "draw every W from N(0, std²) with the generator and multiply it into "
+             "the running product M, starting from the identity")
+    final = _growth(matrix_product_growth, 4, 100, 0.5, seed + 1)[-1]
+    if not final < 2:
+        fail("log10 max|M| after 100 products with std = 1/√n = 0.5", "below 2", f"{final:.3g}",
+             "scale each standard normal matrix by std (not by std²)")
+
+
+def check_matrix_product_growth(matrix_product_growth, hidden: bool = False) -> bool:
+    """Visible: length, scaling law in std. Hidden: explosion statistics, generator, float64, sign."""
+
+    @case("matrix_product_growth(3, 5, 1.0)")
+    def shape():
+        _expect_finite("matrix_product_growth(3, 5, 1.0)", _growth(matrix_product_growth, 3, 5, 1.0, 0))
+
+    @case("matrix_product_growth with std = 0.1 and std = 1 on the same seed")
+    def scaling():
+        for n, k, std in [(3, 6, 0.1), (5, 4, 3.0)]:
+            base = _growth(matrix_product_growth, n, k, 1.0, 1)
+            scaled = _growth(matrix_product_growth, n, k, std, 1)
+            _expect_finite(f"matrix_product_growth({n}, {k}, {std})", scaled)
+            shift = [s - b for s, b in zip(scaled, base)]
+            expected = [(j + 1) * math.log10(std) for j in range(k)]
+            if any(abs(s - e) > 1e-5 for s, e in zip(shift, expected)):
+                fail(f"log10 max|M| with std = {std} minus with std = 1 (same generator seed)",
+                     [round(e, 3) for e in expected], [round(s, 3) for s in shift],
+                     "after j products M carries the factor std**j: multiply each standard normal "
+                     "matrix by std, keep the running product, and record log10 (not ln) after "
+                     "each product")
+
+    @case("matrix_product_growth on 100 products of 4×4 matrices")
+    def statistics():
+        matrix_growth_case(matrix_product_growth, seed=3)
+
+    @case("matrix_product_growth with seeded generators")
+    def uses_generator():
+        if _growth(matrix_product_growth, 4, 5, 1.0, 7) != _growth(matrix_product_growth, 4, 5, 1.0, 7):
+            fail("two runs with generators seeded 7", "identical values", "different values",
+                 "draw every matrix with torch.randn(n, n, generator=generator, ...)")
+        if _growth(matrix_product_growth, 4, 5, 1.0, 7) == _growth(matrix_product_growth, 4, 5, 1.0, 8):
+            fail("runs with generators seeded 7 and 8", "different values", "identical values",
+                 "draw every matrix from the generator you are given")
+
+    @case("matrix_product_growth(1, 30, 1.0)")
+    def negative_entries():
+        for seed in range(3):
+            values = _growth(matrix_product_growth, 1, 30, 1.0, seed)
+            if not all(math.isfinite(v) for v in values):
+                fail("matrix_product_growth(1, 30, 1.0)", "finite numbers", "nan or inf",
+                     "the product can be negative: take the max of the absolute values |M_ij|")
+
+    @case("matrix_product_growth(4, 40, 10.0)")
+    def float64():
+        values = _growth(matrix_product_growth, 4, 40, 10.0, 0)
+        if not all(math.isfinite(v) for v in values):
+            fail("matrix_product_growth(4, 40, 10.0)", "finite numbers (about 10^50 fits in float64)",
+                 "nan or inf", "compute in float64: float32 overflows above 3.4e38")
+
+    visible = [shape, uses_generator, scaling]
+    return _run("matrix_product_growth", [statistics, negative_entries, float64]
+                     if hidden else visible)
+
+
+# -- calculate_gain ------------------------------------------------------------------------------
+
+def check_calculate_gain(calculate_gain, hidden: bool = False) -> bool:
+    """Visible: the five nonlinearities vs torch.nn.init.calculate_gain. Hidden: slopes, errors."""
+    cases = [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("leaky_relu", None)]
+    if hidden:
+        cases = [("leaky_relu", 0.2), ("leaky_relu", 0), ("leaky_relu", 1), ("leaky_relu", 0.01)]
+    hints = {
+        "linear": "no nonlinearity: nothing to compensate",
+        "sigmoid": "PyTorch uses 1 for the sigmoid",
+        "tanh": "PyTorch's recommended gain for tanh is 5/3",
+        "relu": "ReLU halves the second moment, so the gain is the square root of 2 "
+                "(a gain multiplies the standard deviation, not the variance)",
+        "leaky_relu": "gain² = 2 / (1 + slope²) with slope = param, or 0.01 when param is None "
+                      "(careful: param = 0 is a valid slope, `param or 0.01` turns it into 0.01)",
+    }
+    checks = []
+    for name, param in cases:
+        @case(f"calculate_gain({name!r}, {param!r})")
+        def value(name=name, param=param):
+            expected = _TORCH_INIT.calculate_gain(name, param)
+            expect_scalar_close(f"calculate_gain({name!r}, {param!r})",
+                                call(calculate_gain, name, param), expected, hints[name],
+                                atol=0, rtol=1e-12)
+        checks.append(value)
+    if hidden:
+        for name in ("softmax", "swish"):
+            @case(f"calculate_gain({name!r})")
+            def unknown(name=name):
+                expect_raises(f"calculate_gain({name!r})", ValueError, calculate_gain, name,
+                              hint="raise ValueError for a nonlinearity you do not support")
+            checks.append(unknown)
+
+        @case("calculate_gain without torch.nn.init")
+        def own_code():
+            _expect_own_code("calculate_gain", calculate_gain, "tanh")
+        checks.append(own_code)
+    return _run("calculate_gain", checks)
+
+
+# -- the initializers ----------------------------------------------------------------------------
+
+#: samples per statistical initializer check, and its tolerances (see init_statistics_case)
+INIT_SAMPLES = 60_000
+VAR_TOLERANCE = 0.05        # 5% on the variance ratio; its standard error is about 0.5%
+KURTOSIS_RANGE = (2.7, 3.3)  # normal: 3 (standard error 0.02 at 60k samples); uniform: 1.8
+
+
+def _fill(fn, shape, seed: int, dtype=torch.float32, **kwargs):
+    """Call fn on a NaN-filled tensor; return (tensor, what fn returned)."""
+    tensor = torch.full(shape, float("nan"), dtype=dtype)
+    with _global_seed(seed):
+        got = call(fn, tensor, **kwargs)
+    return tensor, got
+
+
+def _expect_filled_in_place(name: str, tensor: torch.Tensor, got, shape, dtype) -> None:
+    what = f"{name}(tensor) on a {tuple(shape)} tensor"
+    if torch.isnan(tensor).all() and isinstance(got, torch.Tensor):
+        fail(f"{what}: the tensor passed in", "filled in place", "unchanged (you returned a new tensor)",
+             "fill the tensor you are given with in-place methods such as tensor.uniform_(...) "
+             "or tensor.normal_(...) (trailing underscore), then return it")
+    if got is not tensor:
+        fail(f"{what}: the returned object", "the same tensor that was passed in",
+             "None" if got is None else "another object", "end with `return tensor`")
+    if tuple(tensor.shape) != tuple(shape) or tensor.dtype != dtype:
+        fail(f"{what}: shape and dtype", f"{tuple(shape)}, {dtype}",
+             f"{tuple(tensor.shape)}, {tensor.dtype}", "fill the tensor without reshaping or casting it")
+    if not torch.isfinite(tensor).all():
+        fail(f"{what}: its entries", "every entry filled with a finite value", "nan or inf left",
+             "fill the whole tensor")
+
+
+def _kurtosis(t: torch.Tensor) -> float:
+    centered = t.double() - t.double().mean()
+    return (centered.pow(4).mean() / centered.pow(2).mean() ** 2).item()
+
+
+def init_statistics_case(fn, name: str, shape, seed: int, **kwargs) -> None:
+    """Statistical: fn fills a tensor like torch.nn.init.<name>, judged on INIT_SAMPLES entries.
+
+    The reference is a sample of torch.nn.init.<name> itself (another seed). Checked: the mean
+    within 6 standard errors of 0; the variance within VAR_TOLERANCE of the reference's; for
+    uniform initializers max|w| within [0.99, 1.001]× the reference's (60k draws reach the bound
+    to 1e-4 relative); for normal ones the kurtosis in KURTOSIS_RANGE.
+    """
+    tensor, got = _fill(fn, shape, seed, **kwargs)
+    _expect_filled_in_place(name, tensor, got, shape, torch.float32)
+    with _global_seed(seed + 1_000_003):
+        reference = getattr(_TORCH_INIT, name)(torch.empty(shape), **kwargs)
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    what = f"{name}(tensor of shape {tuple(shape)}{', ' + args if args else ''})"
+    values, ref = tensor.double(), reference.double()
+    sem = ref.std().item() / math.sqrt(values.numel())
+    if abs(values.mean().item()) > 6 * sem:
+        fail(f"mean of the entries of {what}", f"0 ± {6 * sem:.2g}", f"{values.mean().item():.3g}",
+             "the distribution must be centred at 0")
+    ratio = values.var().item() / ref.var().item()
+    if abs(ratio - 1) > VAR_TOLERANCE:
+        fail(f"variance of the entries of {what}",
+             f"{ref.var().item():.4g} (±{VAR_TOLERANCE:.0%})",
+             f"{values.var().item():.4g}, {ratio:.3g} times too {'large' if ratio > 1 else 'small'}",
+             _variance_hint(name, shape, ratio))
+    if "uniform" in name:
+        bound, top = ref.abs().max().item(), values.abs().max().item()
+        if not 0.99 * bound <= top <= 1.001 * bound:
+            fail(f"largest |w| of {what}", f"{bound:.4g} (the bound a of U(-a, a))", f"{top:.4g}",
+                 "draw from a uniform distribution U(-a, a) with tensor.uniform_(-a, a), not from a normal")
+    else:
+        kurtosis = _kurtosis(values)
+        if not KURTOSIS_RANGE[0] <= kurtosis <= KURTOSIS_RANGE[1]:
+            fail(f"kurtosis E[w⁴]/E[w²]² of {what}", "about 3 (a normal distribution)",
+                 f"{kurtosis:.3g} (a uniform distribution has 1.8)",
+                 "draw from a normal distribution with tensor.normal_(0, std)")
+
+
+def _variance_hint(name: str, shape, ratio: float) -> str:
+    fan_out, fan_in = shape
+    if "kaiming" in name:
+        if abs(ratio - fan_in / fan_out) < 0.1 * fan_in / fan_out:
+            return ("Kaiming's default mode is fan_in; nn.Linear weights have shape (fan_out, fan_in), "
+                    "so fan_in = tensor.shape[1]")
+        return "the target is Var w = gain² / fan_in, with gain = calculate_gain(nonlinearity)"
+    if abs(ratio - (fan_in + fan_out) / fan_in) < 0.1 * ratio:
+        return "Xavier averages both fans: Var w = gain² · 2 / (fan_in + fan_out), not 1 / fan_in"
+    if "uniform" in name:
+        return ("Var U(-a, a) = a²/3 must equal gain² · 2 / (fan_in + fan_out); solve for a "
+                "(uniform_variance can check your algebra)")
+    return "the target is Var w = gain² · 2 / (fan_in + fan_out); std is its square root"
+
+
+def _init_cases(fn, name: str, visible_kwargs: dict, hidden_kwargs: list[dict], hidden: bool):
+    """Visible: statistics on a (300, 200) tensor. Hidden: other shapes, dtype, parameters, errors."""
+
+    @case(f"{name} on a (300, 200) tensor")
+    def statistics():
+        init_statistics_case(fn, name, (300, 200), seed=0, **visible_kwargs)
+
+    checks = [statistics]
+    if not hidden:
+        return checks
+    for i, kwargs in enumerate(hidden_kwargs):
+        shape = (150, 400) if i % 2 == 0 else (400, 150)
+
+        @case(f"{name} on a {shape} tensor with {kwargs}")
+        def more_statistics(shape=shape, kwargs=kwargs, seed=i + 1):
+            init_statistics_case(fn, name, shape, seed=seed, **kwargs)
+        checks.append(more_statistics)
+
+    @case(f"{name} on a float64 tensor")
+    def keeps_dtype():
+        tensor, got = _fill(fn, (30, 20), 5, dtype=f64, **visible_kwargs)
+        _expect_filled_in_place(name, tensor, got, (30, 20), f64)
+
+    @case(f"{name} on nn.Linear(50, 40).weight, a parameter that requires grad")
+    def parameter():
+        with _global_seed(6):
+            layer = nn.Linear(50, 40)
+        before = layer.weight.detach().clone()
+        try:
+            with _global_seed(7):
+                got = call(fn, layer.weight, **visible_kwargs)
+        except RuntimeError as error:
+            fail(f"{name}(layer.weight)", "the weight filled in place", f"RuntimeError: {error}",
+                 "an in-place change of a parameter that requires grad must run inside "
+                 "`with torch.no_grad():`")
+        if got is not layer.weight or torch.equal(layer.weight.detach(), before):
+            fail(f"{name}(layer.weight)", "the same parameter, refilled", "something else",
+                 "fill the tensor in place and return it")
+        if not layer.weight.requires_grad:
+            fail(f"{name}(layer.weight).requires_grad", True, False,
+                 "do not detach or replace the parameter; fill it under torch.no_grad()")
+
+    @case(f"{name} called twice")
+    def fresh_draws():
+        with _global_seed(8):
+            first = call(fn, torch.empty(20, 30), **visible_kwargs).clone()
+            second = call(fn, torch.empty(20, 30), **visible_kwargs).clone()
+        if torch.equal(first, second):
+            fail(f"two calls of {name} in a row", "different weights", "identical weights",
+                 "draw from the global random generator; do not seed it or create a fixed "
+                 "generator inside the function (every layer would get the same weights)")
+
+    @case(f"{name} on a 1-D and a 3-D tensor")
+    def not_2d():
+        for shape in [(10,), (2, 3, 4)]:
+            expect_raises(f"{name}(tensor of shape {shape})", ValueError, fn, torch.empty(shape),
+                          hint="fan_in and fan_out are defined here for 2-D (fan_out, fan_in) "
+                               "tensors only: raise ValueError otherwise", **visible_kwargs)
+
+    @case(f"{name} without torch.nn.init")
+    def own_code():
+        with _global_seed(9):
+            _expect_own_code(name, fn, torch.empty(20, 30), **visible_kwargs)
+
+    return [own_code, keeps_dtype, parameter, fresh_draws, not_2d] + checks
+
+
+def check_xavier_uniform_(xavier_uniform_, hidden: bool = False) -> bool:
+    """Visible: bound and variance vs torch.nn.init on 60k draws, in place. Hidden: more shapes..."""
+    cases = _init_cases(xavier_uniform_, "xavier_uniform_", {}, [{"gain": 5 / 3}, {"gain": 1.0}], hidden)
+    return _run("xavier_uniform_", cases)
+
+
+def check_xavier_normal_(xavier_normal_, hidden: bool = False) -> bool:
+    """Visible: variance and normality vs torch.nn.init on 60k draws, in place. Hidden: more."""
+    cases = _init_cases(xavier_normal_, "xavier_normal_", {}, [{"gain": 2 ** 0.5}, {"gain": 0.5}], hidden)
+    return _run("xavier_normal_", cases)
+
+
+def kaiming_depth_case(kaiming_normal_, seed: int) -> None:
+    """Statistical: a bias-free 10-layer ReLU net (width 256) initialized by kaiming_normal_ keeps
+    the second moment of its last pre-activations within [1/4, 4]× the first layer's.
+
+    Batch of 256 N(0, 1) inputs. Measured on 300 seeds with torch.nn.init.kaiming_normal_: the
+    ratio lies in [0.41, 2.26] (median 0.94); Xavier gives about 2⁻⁹ = 0.002 instead.
+    """
+    model = depth_model("relu", lambda w: call(kaiming_normal_, w, nonlinearity="relu"), seed=seed)
+    X, _ = gaussian_batch(256, 256, seed=seed + 1)
+    second_moments, h = [], X
+    with torch.no_grad():
+        for module in model:
+            h = module(h)
+            if isinstance(module, nn.Linear):
+                second_moments.append(h.pow(2).mean().item())
+    ratio = second_moments[-1] / second_moments[0]
+    if not 0.25 <= ratio <= 4:
+        fail("E[z²] of layer 10 / E[z²] of layer 1 in a 10-layer ReLU net", "between 1/4 and 4",
+             f"{ratio:.3g}", "Kaiming's variance 2 / fan_in compensates exactly for ReLU halving "
+             "the second moment at every layer")
+
+
+def check_kaiming_normal_(kaiming_normal_, hidden: bool = False) -> bool:
+    """Visible: std vs torch.nn.init.kaiming_normal_ on 60k draws, in place. Hidden: gains, depth."""
+    cases = _init_cases(kaiming_normal_, "kaiming_normal_", {"nonlinearity": "relu"},
+                        [{"nonlinearity": "linear"}, {"nonlinearity": "tanh"},
+                         {"nonlinearity": "relu"}], hidden)
+    if hidden:
+        @case("kaiming_normal_ in a 10-layer ReLU network")
+        def depth():
+            kaiming_depth_case(kaiming_normal_, seed=0)
+        cases.append(depth)
+    return _run("kaiming_normal_", cases)
+
+
+# -- forward_stats -------------------------------------------------------------------------------
+
+def _manual_stats(model: nn.Sequential, x: torch.Tensor) -> list[tuple[float, float]]:
+    """Walk an nn.Sequential (nested ones flattened) by hand; mean and std of each Linear's output."""
+    stats, h = [], x
+
+    def run(module, h):
+        if isinstance(module, nn.Sequential):
+            for child in module:
+                h = run(child, h)
+            return h
+        h = module(h)
+        if isinstance(module, nn.Linear):
+            stats.append((h.mean().item(), h.std().item()))
+        return h
+    with torch.no_grad():
+        run(model, h)
+    return stats
+
+
+def _hook_counts(model: nn.Module) -> tuple:
+    from torch.nn.modules import module as module_mod
+    return (tuple(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules()),
+            len(module_mod._global_forward_hooks), len(module_mod._global_forward_pre_hooks))
+
+
+def _unpack_stats(got, length: int) -> list[tuple[float, float]]:
+    hint = "return a list with one (mean, std) pair of floats per nn.Linear, input side first"
+    if not isinstance(got, (list, tuple)):
+        fail("forward_stats(model, x)", f"a list of {length} (mean, std) pairs", type(got).__name__, hint)
+    if len(got) != length:
+        fail("number of (mean, std) pairs", f"{length} (one per nn.Linear in model.modules())",
+             len(got), "hook every nn.Linear found by model.modules() (nested ones too), and only those; "
+             "start from an empty list on every call")
+    pairs = []
+    for pair in got:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            fail("each entry of forward_stats(model, x)", "a (mean, std) pair", repr(pair)[:40], hint)
+        pairs.append(tuple(_as_floats("(mean, std)", list(pair), 2, hint)))
+    return pairs
+
+
+def _stats_of(forward_stats, model, x):
+    """Call the student's forward_stats; no hook may be left on the model afterwards."""
+    before = _hook_counts(model)
+    got = call(forward_stats, model, x.clone())
+    if _hook_counts(model) != before:
+        fail("forward hooks left on the model after forward_stats", "none (all removed)",
+             "hooks still registered", "keep the handles that register_forward_hook returns "
+             "and call handle.remove() on each before returning (try/finally is safest)")
+    return got
+
+
+def _compare_stats(forward_stats, model, x, what: str) -> None:
+    expected = _manual_stats(model, x)
+    pairs = _unpack_stats(_stats_of(forward_stats, model, x), len(expected))
+    for i, ((mean, std), (m_ref, s_ref)) in enumerate(zip(pairs, expected)):
+        for label, value, ref in (("mean", mean, m_ref), ("std", std, s_ref)):
+            if not math.isclose(value, ref, rel_tol=1e-8, abs_tol=1e-10):
+                fail(f"{label} of the output of Linear layer {i + 1} of {len(expected)} ({what})",
+                     f"{ref:.6g}", f"{value:.6g}",
+                     "record output.mean() and output.std() of each nn.Linear's *output* (the "
+                     "hook's third argument), in the order the layers run")
+
+
+def _stats_models() -> dict:
+    with _global_seed(50):
+        flat = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 5), nn.Tanh(),
+                             nn.Linear(5, 3)).double()
+        nested = nn.Sequential(nn.Sequential(nn.Linear(6, 7), nn.ReLU()), nn.LayerNorm(7),
+                               nn.Sequential(nn.Linear(7, 7), nn.Sigmoid(), nn.Linear(7, 4)),
+                               nn.Linear(4, 2)).double()
+    return {"flat": flat, "nested": nested}
+
+
+def xavier_relu_depth_case(forward_stats, seed: int) -> None:
+    """Statistical: in a bias-free 10-layer ReLU net (width 256) with Xavier weights, the second
+    moment mean² + std² of the last Linear output is 2⁻¹¹ to 2⁻⁷ of the first one's (theory 2⁻⁹).
+
+    Batch of 256 N(0, 1) inputs. Measured on 300 seeds with the reference: [7.5e-4, 5.0e-3].
+    """
+    model = depth_model("relu", _TORCH_INIT.xavier_uniform_, seed=seed)
+    X, _ = gaussian_batch(256, 256, seed=seed + 1)
+    pairs = _unpack_stats(_stats_of(forward_stats, model, X), 10)
+    first, last = (m * m + s * s for m, s in (pairs[0], pairs[-1]))
+    ratio = last / first
+    if not 2 ** -11 <= ratio <= 2 ** -7:
+        fail("(mean² + std²) of layer 10 / that of layer 1, 10-layer ReLU net with Xavier weights",
+             "between 2⁻¹¹ and 2⁻⁷ (about 2⁻⁹: ReLU halves it at each of 9 steps)", f"{ratio:.3g}",
+             "record each nn.Linear's output statistics, input side first")
+
+
+def check_forward_stats(forward_stats, hidden: bool = False) -> bool:
+    """Visible: stats vs a manual loop, hooks removed. Hidden: nested models, repeat calls, depth."""
+    models = _stats_models()
+    x = torch.randn(16, 6, generator=seeded(51), dtype=f64)
+
+    @case("forward_stats on a 3-layer nn.Sequential")
+    def values():
+        _compare_stats(forward_stats, models["flat"], x, "3-layer MLP")
+
+    @case("forward_stats must not change the model or x")
+    def untouched():
+        model = models["flat"]
+        state = {k: v.clone() for k, v in model.state_dict().items()}
+        x_copy = x.clone()
+        call(forward_stats, model, x_copy)
+        if not torch.equal(x_copy, x) or any(not torch.equal(v, model.state_dict()[k])
+                                              for k, v in state.items()):
+            fail("model parameters and x after forward_stats", "unchanged", "modified",
+                 "only run the model forward; do not train it or modify x")
+
+    @case("forward_stats on a model with nested nn.Sequential blocks and a LayerNorm")
+    def nested():
+        _compare_stats(forward_stats, models["nested"], x, "nested model")
+
+    @case("forward_stats called twice on the same model")
+    def repeated():
+        _stats_of(forward_stats, models["flat"], x)
+        _compare_stats(forward_stats, models["flat"], x, "second call")
+
+    @case("forward_stats on a 10-layer ReLU network with Xavier weights")
+    def depth():
+        xavier_relu_depth_case(forward_stats, seed=0)
+
+    visible = [values, untouched]
+    return _run("forward_stats", [nested, repeated, depth] if hidden else visible)
+
+
+# -- grad_norms_per_layer ------------------------------------------------------------------------
+
+def _reference_grad_norms(model, X, y, loss_fn) -> list[float]:
+    weights = [layer.weight for layer in linear_layers(model)]
+    grads = torch.autograd.grad(loss_fn(model(X), y), weights)
+    return [torch.linalg.matrix_norm(g, ord="fro").item() for g in grads]
+
+
+def _grad_hint(model, X, y, loss_fn, values: list[float], expected: list[float]) -> str:
+    if values == expected[::-1] or all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(values, expected[::-1])):
+        return "list the layers input side first, in model.modules() order"
+    return ("zero every gradient first (model.zero_grad()), run one backward pass of "
+            "loss_fn(model(X), y), then take the Frobenius norm of each nn.Linear's weight.grad "
+            "(not the bias)")
+
+
+def _compare_grad_norms(grad_norms_per_layer, model, X, y, loss_fn, what: str,
+                        stale: float | None = None) -> None:
+    expected = _reference_grad_norms(model, X, y, loss_fn)
+    if stale is not None:
+        for p in model.parameters():
+            p.grad = torch.full_like(p, stale)
+    got = call(grad_norms_per_layer, model, X, y, loss_fn)
+    values = _as_floats("grad_norms_per_layer(model, X, y, loss_fn)", got, len(expected),
+                        "return one float per nn.Linear layer of the model, input side first")
+    for i, (value, ref) in enumerate(zip(values, expected)):
+        if not math.isclose(value, ref, rel_tol=1e-8, abs_tol=1e-12):
+            fail(f"gradient norm of the weight of Linear layer {i + 1} of {len(expected)} ({what})",
+                 f"{ref:.6g}", f"{value:.6g}", _grad_hint(model, X, y, loss_fn, values, expected))
+
+
+def _grad_setup():
+    with _global_seed(60):
+        model = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 4), nn.Tanh(),
+                              nn.Linear(4, 3)).double()
+        nested = nn.Sequential(nn.Sequential(nn.Linear(5, 6), nn.ReLU()), nn.LayerNorm(6),
+                               nn.Sequential(nn.Linear(6, 6), nn.Sigmoid()), nn.Linear(6, 2)).double()
+    g = seeded(61)
+    X = torch.randn(12, 5, generator=g, dtype=f64)
+    y = torch.randint(0, 3, (12,), generator=g)
+    return model, nested, X, y
+
+
+def gradient_ratio_case(grad_norms_per_layer, seed: int) -> None:
+    """Statistical: gradient-norm ratio first/last layer of bias-free 10-layer nets (width 128).
+
+    Batch of 256 N(0, 1) inputs, MSE to N(0, 1) targets. Measured on 300 seeds of the reference:
+    sigmoid + Xavier 4.5e-7 to 6.7e-7 (so < 1e-4); ReLU + Kaiming 0.18 to 0.40 (so > 1e-2).
+    """
+    X, y = gaussian_batch(256, 128, seed=seed + 1)
+    for activation, init, test, expected in [
+            ("sigmoid", _TORCH_INIT.xavier_uniform_, lambda r: r < 1e-4, "below 1e-4 (vanishing)"),
+            ("relu", lambda w: _TORCH_INIT.kaiming_normal_(w, nonlinearity="relu"),
+             lambda r: r > 1e-2, "above 1e-2")]:
+        model = depth_model(activation, init, width=128, seed=seed)
+        values = _as_floats("grad_norms_per_layer(...)", call(grad_norms_per_layer, model, X, y,
+                                                              nn.MSELoss()), 10,
+                            "one float per nn.Linear layer")
+        ratio = values[0] / values[-1] if values[-1] else float("inf")
+        if not test(ratio):
+            fail(f"|∇W₁| / |∇W₁₀| in a 10-layer {activation} net", expected, f"{ratio:.3g}",
+                 "list the layers input side first, and compute the gradients of one fresh backward pass")
+
+
+def check_grad_norms_per_layer(grad_norms_per_layer, hidden: bool = False) -> bool:
+    """Visible: norms vs torch.autograd.grad, stale grads ignored. Hidden: repeats, MSE, depth."""
+    model, nested, X, y = _grad_setup()
+    cross_entropy = nn.CrossEntropyLoss()
+
+    @case("grad_norms_per_layer on a 3-layer MLP with cross-entropy")
+    def values():
+        model.zero_grad(set_to_none=True)
+        _compare_grad_norms(grad_norms_per_layer, model, X, y, cross_entropy, "fresh model")
+
+    @case("grad_norms_per_layer when .grad already holds old gradients")
+    def stale_gradients():
+        _compare_grad_norms(grad_norms_per_layer, model, X, y, cross_entropy,
+                            "parameters whose .grad held 100.0 beforehand", stale=100.0)
+
+    @case("grad_norms_per_layer called twice in a row")
+    def repeated():
+        model.zero_grad(set_to_none=True)
+        call(grad_norms_per_layer, model, X, y, cross_entropy)
+        _compare_grad_norms(grad_norms_per_layer, model, X, y, cross_entropy, "second call")
+
+    @case("grad_norms_per_layer with a mean-squared-error loss")
+    def mse_loss():
+        targets = torch.randn(12, 3, generator=seeded(62), dtype=f64)
+        _compare_grad_norms(grad_norms_per_layer, model, X, targets, nn.MSELoss(), "MSE loss",
+                            stale=-3.0)
+
+    @case("grad_norms_per_layer on a model with nested blocks and a LayerNorm")
+    def nested_model():
+        _compare_grad_norms(grad_norms_per_layer, nested, X, y % 2, cross_entropy, "nested model",
+                            stale=1.0)
+
+    @case("grad_norms_per_layer on 10-layer sigmoid and ReLU networks")
+    def depth():
+        gradient_ratio_case(grad_norms_per_layer, seed=0)
+
+    visible = [values, stale_gradients]
+    return _run("grad_norms_per_layer", [repeated, mse_loss, nested_model, depth]
+                     if hidden else visible)
