@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from dlcourse.checks import dropout
+from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.dropout import CORRECT, SOLUTION, WRONG, drop_reseeds
 
 CHECKS = {
@@ -19,42 +20,8 @@ CHECKS = {
     "evaluate_accuracy": dropout.check_evaluate_accuracy,
     "train_classifier": dropout.check_train_classifier,
 }
-
-
-def run_all(name, fn):
-    """Visible then hidden checks, as autograding runs them."""
-    return CHECKS[name](fn) and CHECKS[name](fn, hidden=True)
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_solution_passes(name, capsys):
-    """Does the instructor's solution pass the visible and hidden checks, saying so?"""
-    assert run_all(name, SOLUTION[name])
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name, fn", [(n, f) for n, fs in CORRECT.items() for f in fs],
-                         ids=lambda v: getattr(v, "__name__", v))
-def test_correct_alternative_passes(name, fn):
-    """Does an implementation written differently, but right, pass?"""
-    assert run_all(name, fn)
-
-
-@pytest.mark.parametrize("name, fn, expected", [(n, f, m) for n, cases in WRONG.items()
-                                                for f, m in cases],
-                         ids=lambda v: getattr(v, "__name__", None))
-def test_wrong_implementation_fails_with_message(name, fn, expected):
-    """Is each realistic bug caught, with a message that names the property?"""
-    with pytest.raises(AssertionError) as failure:
-        run_all(name, fn)
-    message = str(failure.value)
-    assert message.startswith(name), message
-    assert expected in message, message
-
-
-def test_corpus_is_large_enough():
-    assert sum(len(cases) for cases in WRONG.values()) >= 15
-    assert set(WRONG) == set(CHECKS) and set(CORRECT) == set(CHECKS)
+test_solution_passes, test_correct_alternative_passes, test_wrong_implementation_fails_with_message, \
+    test_corpus_is_large_enough = corpus_tests(CHECKS, SOLUTION, WRONG, CORRECT)
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -131,10 +98,10 @@ def test_checks_leave_global_rng_alone():
     np.random.seed(123)
     random.seed(123)
     for name in CHECKS:
-        run_all(name, SOLUTION[name])
+        run_all(CHECKS[name], SOLUTION[name])
     with pytest.raises(AssertionError):  # a dropout_layer that reseeds the global RNG itself
-        run_all("dropout_layer", drop_reseeds)
-    run_all("dropout_layer", CORRECT["dropout_layer"][0])
+        run_all(CHECKS["dropout_layer"], drop_reseeds)
+    run_all(CHECKS["dropout_layer"], CORRECT["dropout_layer"][0])
     got = (torch.rand(3), np.random.rand(3), random.random())
     assert torch.equal(got[0], expected[0])
     assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from dlcourse.checks import remedies
+from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.remedies import CORRECT, SOLUTION, WRONG
 
 CHECKS = {
@@ -18,42 +19,8 @@ CHECKS = {
     "grad_to_data_ratio": remedies.check_grad_to_data_ratio,
     "update_to_data_ratio": remedies.check_update_to_data_ratio,
 }
-
-
-def run_all(name, fn):
-    """Visible then hidden checks, as autograding runs them."""
-    return CHECKS[name](fn) and CHECKS[name](fn, hidden=True)
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_solution_passes(name, capsys):
-    """Does the instructor's solution pass the visible and hidden checks, saying so?"""
-    assert run_all(name, SOLUTION[name])
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name, fn", [(n, f) for n, fs in CORRECT.items() for f in fs],
-                         ids=lambda v: getattr(v, "__name__", v))
-def test_correct_alternative_passes(name, fn):
-    """Does an implementation written differently, but right, pass?"""
-    assert run_all(name, fn)
-
-
-@pytest.mark.parametrize("name, fn, expected", [(n, f, m) for n, cases in WRONG.items()
-                                                for f, m in cases],
-                         ids=lambda v: getattr(v, "__name__", None))
-def test_wrong_implementation_fails_with_message(name, fn, expected):
-    """Is each realistic bug caught, with a message that names the property?"""
-    with pytest.raises(AssertionError) as failure:
-        run_all(name, fn)
-    message = str(failure.value)
-    assert message.startswith(name), message
-    assert expected in message, message
-
-
-def test_corpus_is_large_enough():
-    assert sum(len(cases) for cases in WRONG.values()) >= 15
-    assert set(WRONG) == set(CHECKS) and set(CORRECT) == set(CHECKS)
+test_solution_passes, test_correct_alternative_passes, test_wrong_implementation_fails_with_message, \
+    test_corpus_is_large_enough = corpus_tests(CHECKS, SOLUTION, WRONG, CORRECT)
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -146,14 +113,14 @@ def test_checks_leave_global_rng_alone():
     expected = torch.rand(3)
     torch.manual_seed(123)
     for name in CHECKS:
-        run_all(name, SOLUTION[name])
+        run_all(CHECKS[name], SOLUTION[name])
     assert torch.equal(torch.rand(3), expected)
 
 
 def test_checks_leave_grad_mode_and_dtype_alone():
     """No check may switch autograd off or change the default dtype for the student's next cell."""
     for name in CHECKS:
-        run_all(name, SOLUTION[name])
+        run_all(CHECKS[name], SOLUTION[name])
     assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32
 
 

@@ -9,6 +9,7 @@ from torch import nn
 from dlcourse import stability_lab
 from dlcourse.checks import stability
 from dlcourse.data import make_digits
+from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.stability import CORRECT, SOLUTION, WRONG
 
 CHECKS = {
@@ -23,6 +24,8 @@ CHECKS = {
     "forward_stats": stability.check_forward_stats,
     "grad_norms_per_layer": stability.check_grad_norms_per_layer,
 }
+test_solution_passes, test_correct_alternative_passes, test_wrong_implementation_fails_with_message, \
+    test_corpus_is_large_enough = corpus_tests(CHECKS, SOLUTION, WRONG, CORRECT)
 SEEDS = range(1000, 1200)  # 200 seeds the checks themselves never use
 
 
@@ -31,42 +34,6 @@ def one_thread():
     """The checks run their cases on one thread; so do the statistical reruns."""
     with stability_lab.single_thread():
         yield
-
-
-def run_all(name, fn):
-    """Visible then hidden checks, as autograding runs them."""
-    return CHECKS[name](fn) and CHECKS[name](fn, hidden=True)
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_solution_passes(name, capsys):
-    """Does the instructor's solution pass the visible and hidden checks, saying so?"""
-    assert run_all(name, SOLUTION[name])
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name, fn", [(n, f) for n, fs in CORRECT.items() for f in fs],
-                         ids=lambda v: getattr(v, "__name__", v))
-def test_correct_alternative_passes(name, fn):
-    """Does an implementation written differently, but right, pass?"""
-    assert run_all(name, fn)
-
-
-@pytest.mark.parametrize("name, fn, expected", [(n, f, m) for n, cases in WRONG.items()
-                                                for f, m in cases],
-                         ids=lambda v: getattr(v, "__name__", None))
-def test_wrong_implementation_fails_with_message(name, fn, expected):
-    """Is each realistic bug caught, with a message that names the property?"""
-    with pytest.raises(AssertionError) as failure:
-        run_all(name, fn)
-    message = str(failure.value)
-    assert message.startswith(name), message
-    assert expected in message, message
-
-
-def test_corpus_is_large_enough():
-    assert sum(len(cases) for cases in WRONG.values()) >= 15
-    assert set(WRONG) == set(CHECKS) and set(CORRECT) == set(CHECKS)
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -134,7 +101,7 @@ def test_checks_leave_global_state_alone():
     expected = torch.rand(3)
     torch.manual_seed(123)
     for name in CHECKS:
-        run_all(name, SOLUTION[name])
+        run_all(CHECKS[name], SOLUTION[name])
     assert torch.equal(torch.rand(3), expected)
     assert torch.get_num_threads() == threads
     assert all(getattr(torch.nn.init, name) is fn for name, fn in init_functions.items())

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from dlcourse.checks import weight_decay
+from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.weight_decay import CORRECT, SOLUTION, WRONG
 
 CHECKS = {
@@ -17,42 +18,8 @@ CHECKS = {
     "choose_lambda": weight_decay.check_choose_lambda,
     "adamw_step": weight_decay.check_adamw_step,
 }
-
-
-def run_all(name, fn):
-    """Visible then hidden checks, as autograding runs them."""
-    return CHECKS[name](fn) and CHECKS[name](fn, hidden=True)
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_solution_passes(name, capsys):
-    """Does the instructor's solution pass the visible and hidden checks, saying so?"""
-    assert run_all(name, SOLUTION[name])
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name, fn", [(n, f) for n, fs in CORRECT.items() for f in fs],
-                         ids=lambda v: getattr(v, "__name__", v))
-def test_correct_alternative_passes(name, fn):
-    """Does an implementation written differently, but right, pass?"""
-    assert run_all(name, fn)
-
-
-@pytest.mark.parametrize("name, fn, expected", [(n, f, m) for n, cases in WRONG.items()
-                                                for f, m in cases],
-                         ids=lambda v: getattr(v, "__name__", None))
-def test_wrong_implementation_fails_with_message(name, fn, expected):
-    """Is each realistic bug caught, with a message that names the property?"""
-    with pytest.raises(AssertionError) as failure:
-        run_all(name, fn)
-    message = str(failure.value)
-    assert message.startswith(name), message
-    assert expected in message, message
-
-
-def test_corpus_is_large_enough():
-    assert sum(len(cases) for cases in WRONG.values()) >= 15
-    assert set(WRONG) == set(CHECKS) and set(CORRECT) == set(CHECKS)
+test_solution_passes, test_correct_alternative_passes, test_wrong_implementation_fails_with_message, \
+    test_corpus_is_large_enough = corpus_tests(CHECKS, SOLUTION, WRONG, CORRECT)
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -69,7 +36,7 @@ def test_missing_half_says_off_by_two(name):
     """Does the λ‖w‖² (no ½) bug get a message saying the factor is off by 2?"""
     no_half = next(fn for fn, message in WRONG[name] if message == "off by 2")
     with pytest.raises(AssertionError, match="the factor is off by 2"):
-        run_all(name, no_half)
+        run_all(CHECKS[name], no_half)
 
 
 def test_train_linear_convergence_has_no_false_failures():
@@ -103,7 +70,7 @@ def test_checks_leave_global_rng_alone():
     expected = torch.rand(3)
     torch.manual_seed(123)
     for name in CHECKS:
-        run_all(name, SOLUTION[name])
+        run_all(CHECKS[name], SOLUTION[name])
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -111,8 +78,8 @@ def test_checks_restore_the_thread_count():
     """Checks run on one thread but must give the notebook its own setting back."""
     threads = torch.get_num_threads()
     with pytest.raises(AssertionError):
-        run_all("ridge_closed_form", WRONG["ridge_closed_form"][0][0])
-    run_all("choose_lambda", SOLUTION["choose_lambda"])
+        run_all(CHECKS["ridge_closed_form"], WRONG["ridge_closed_form"][0][0])
+    run_all(CHECKS["choose_lambda"], SOLUTION["choose_lambda"])
     assert torch.get_num_threads() == threads
 
 
@@ -123,5 +90,5 @@ def test_checks_leave_global_rng_alone_with_a_global_rng_bug():
     expected = torch.rand(3)
     torch.manual_seed(123)
     with pytest.raises(AssertionError):
-        run_all("train_linear", train_global_rng)
+        run_all(CHECKS["train_linear"], train_global_rng)
     assert torch.equal(torch.rand(3), expected)
