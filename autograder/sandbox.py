@@ -85,13 +85,15 @@ def _mounts(scratch: Path) -> list[str]:
             args += ["--symlink", os.readlink(path), folder]
         elif path.is_dir():
             args += ["--ro-bind", folder, folder]
+    # /tmp first: the course (and its venv) may itself live under /tmp, and must stay visible
+    args += ["--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc", "--tmpfs", "/tmp"]
     readonly = _readonly_paths()
-    parents = sorted({a for p in readonly for a in p.parents if a != Path("/")} - set(readonly))
+    parents = sorted({a for p in readonly for a in p.parents if a not in (Path("/"), Path("/tmp"))}
+                     - set(readonly))
     for parent in parents:  # traversable by the sandbox uid even where the host's is not (/root)
         args += ["--perms", "0755", "--dir", str(parent)]
     for path in readonly:
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc", "--tmpfs", "/tmp"]
     if scratch != Path("/"):
         for parent in sorted(a for a in scratch.parents if a not in (Path("/"), Path("/tmp"))):
             args += ["--perms", "0755", "--dir", str(parent)]

@@ -9,6 +9,7 @@ result as plain JSON (validated by `SubmissionResult.from_dict`). Nothing is unp
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import time
@@ -25,6 +26,10 @@ from .sandbox import Limits, prepare_scratch
 from .sanitize import sanitize
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError"}
+#: how a limit shows in a cell's error: the exception name or a piece of its message
+LIMIT_SIGNS = {"memory": ("MemoryError", "can't allocate memory"),
+               "process": ("Resource temporarily unavailable", "can't start new thread"),
+               "file-size": ("File too large",)}
 LEDGER_MARK = "DLCOURSE-LEDGER "
 #: prepended to every submission: identical results when a submission is graded twice
 SEED_CELL = ("import random as _random_, numpy as _numpy_, torch as _torch_\n"
@@ -94,9 +99,9 @@ def cell_messages(autograded: Path) -> tuple[dict[str, str], bool, str, str]:
     for index, cell in enumerate(nb.cells):
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         timed_out |= any(o.ename in TIMEOUT_ERRORS for o in errors)
-        if not limit and any(o.ename == "MemoryError" or "can't allocate memory" in str(o.get("evalue", ""))
-                             for o in errors):
-            limit = f"the memory limit was hit in cell {index + 1}"
+        limit = limit or next((f"the {name} limit was hit in cell {index + 1}"
+                               for o in errors for name, signs in LIMIT_SIGNS.items()
+                               if o.ename in signs or any(sign in str(o.get("evalue", "")) for sign in signs)), "")
         if not died and any(o.ename == KERNEL_DIED for o in errors):
             first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
             died = f"cell {index + 1} ({first_line.strip()[:60]!r})"
@@ -211,8 +216,9 @@ def grade_unit(request: dict) -> dict:
 
 
 def _last_error_line(log: str) -> str:
+    """The most telling line of nbgrader's log: the last `SomethingError: message`, if any."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "error" in line]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit): ", line)]
     return (errors or lines or ["unknown error"])[-1][:300]
 
 

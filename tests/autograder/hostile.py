@@ -113,18 +113,10 @@ if {secret_name!r} in os.environ:
 
 PROCESS_FLOOD = """
 import os, time
-children = []
-try:
-    for _ in range(400):
-        pid = os.fork()
-        if pid == 0:
-            time.sleep(1)
-            os._exit(0)
-        children.append(pid)
-except OSError as error:
-    print("fork refused after", len(children), "children:", error)
-for pid in children:
-    os.waitpid(pid, 0)
+for _ in range(400):  # bounded: the process limit stops it first
+    if os.fork() == 0:
+        time.sleep(1)
+        os._exit(0)
 """
 
 HOSTILE = {
