@@ -73,8 +73,12 @@ class GuardedExecute(Execute):
         try:
             return super().preprocess(nb, resources, km)
         except DeadKernelError:
-            self._mark_not_run(nb, self._current)
-            return nb, resources
+            self._mark_not_run(nb, self._current, "the kernel died while running this cell")
+        except Exception as error:  # e.g. a forked process corrupting the kernel's messages
+            self.log.warning("grading stopped: %r", error)
+            self._mark_not_run(nb, self._current, f"grading stopped in this cell: {type(error).__name__}: "
+                                                  f"{str(error)[:200]}")
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
         self._current = index
@@ -92,14 +96,13 @@ class GuardedExecute(Execute):
         return None
 
     @staticmethod
-    def _mark_not_run(nb, died_at: int) -> None:
+    def _mark_not_run(nb, died_at: int, reason: str) -> None:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or index < died_at:
                 continue
             if index == died_at:
-                cell.outputs.append(new_output("error", ename=KERNEL_DIED,
-                                               evalue="the kernel died while running this cell",
-                                               traceback=[f"{KERNEL_DIED}: the kernel died while running this cell"]))
+                cell.outputs.append(new_output("error", ename=KERNEL_DIED, evalue=reason,
+                                               traceback=[f"{KERNEL_DIED}: {reason}"]))
             elif is_grade(cell) and not is_solution(cell):
                 cell.outputs = [new_output("error", ename=NOT_RUN,
                                            evalue="not run: the kernel died before this cell",

@@ -113,10 +113,18 @@ if {secret_name!r} in os.environ:
 
 PROCESS_FLOOD = """
 import os, time
-for _ in range(400):  # bounded: the process limit stops it first
-    if os.fork() == 0:
-        time.sleep(1)
-        os._exit(0)
+children = []
+try:
+    for _ in range(400):  # bounded: the process limit stops it first
+        pid = os.fork()
+        if pid == 0:
+            os.closerange(3, 4096)  # leave the kernel's sockets alone
+            time.sleep(1)
+            os._exit(0)
+        children.append(pid)
+finally:  # reap them, so the kernel can start threads again; the fork error still shows
+    for pid in children:
+        os.waitpid(pid, 0)
 """
 
 HOSTILE = {
