@@ -6,6 +6,7 @@ import csv
 import html
 import json
 import re
+import shutil
 
 import pytest
 
@@ -76,3 +77,13 @@ def test_feedback_for_everyone_and_without_hidden_tests(graded_examples):
         leaked = [line for line in hidden_lines if line in text]
         assert not leaked, (student, leaked)
     assert "not valid JSON" in _plain_text((out / "feedback" / "erin" / "01_fitting" / "01_fitting.html").read_text())
+
+
+def test_no_sandbox_mode_grades_the_same(tmp_path):
+    """--no-sandbox (for machines without bubblewrap) still grades: alice gets full marks."""
+    from autograder.grade import grade
+
+    submissions = tmp_path / "subs"
+    shutil.copytree(ROOT / "examples" / "submissions" / "alice", submissions / "alice")
+    [result] = grade(submissions=submissions, out=tmp_path / "out", root=ROOT, workers=1, sandbox=False)
+    assert (result.status, result.score) == ("ok", 14)
