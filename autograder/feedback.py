@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
+
+from .sanitize import is_test_cell
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -18,7 +19,7 @@ class ScrubTestTracebacks(NbGraderPreprocessor):
     """
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+        if is_test_cell(cell):
             for output in cell.get("outputs", []):
                 if output.output_type == "error":
                     output.traceback = [f"{output.ename}: {output.evalue}"]

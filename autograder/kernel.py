@@ -18,12 +18,13 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from nbgrader.utils import is_grade, is_solution
 
 from .sandbox import Limits, prepare_scratch, wrap
+from .sanitize import is_test_cell
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
+
 
 class SandboxedKernelManager(AsyncKernelManager):
     """Starts the kernel inside the sandbox and talks to it over Unix sockets in the scratch folder."""
@@ -103,7 +104,7 @@ class GuardedExecute(Execute):
             if index == died_at:
                 cell.outputs.append(new_output("error", ename=KERNEL_DIED, evalue=reason,
                                                traceback=[f"{KERNEL_DIED}: {reason}"]))
-            elif is_grade(cell) and not is_solution(cell):
+            elif is_test_cell(cell):
                 cell.outputs = [new_output("error", ename=NOT_RUN,
                                            evalue="not run: the kernel died before this cell",
                                            traceback=[f"{NOT_RUN}: the kernel died before this cell"])]

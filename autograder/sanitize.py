@@ -19,8 +19,10 @@ def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
-def _is_test(meta: dict) -> bool:
-    return bool(meta.get("grade")) and not meta.get("solution")
+def is_test_cell(cell) -> bool:
+    """An autograded test cell: graded, not an answer (nbgrader's grade=True, solution=False)."""
+    meta = _meta(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
@@ -44,7 +46,7 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
             continue
         seen.add(grade_id)
         reference = official_cells[grade_id]
-        if _is_test(_meta(reference)) or _meta(reference).get("locked"):
+        if is_test_cell(reference) or _meta(reference).get("locked"):
             if cell.cell_type != reference.cell_type or cell.source != reference.source or meta != _meta(reference):
                 flags.append(f"cell {grade_id!r} was edited (source, type or points): restored")
             cells.append(_copy_of(reference, cell))

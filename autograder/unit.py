@@ -23,7 +23,7 @@ from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
 from .release import venv_on_path
 from .results import CellResult, SubmissionResult, zero_cells
 from .sandbox import Limits, prepare_scratch
-from .sanitize import sanitize
+from .sanitize import is_test_cell, sanitize
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError"}
 #: how a limit shows in a cell's error: the exception name or a piece of its message
@@ -40,19 +40,18 @@ LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_\n"
                f"print({LEDGER_MARK!r} + _json_.dumps([_core_._execution_count(), _core_.ledger()]))")
 
 
-def prepare(request: dict) -> list[str]:
+def prepare(request: dict, nb) -> list[str]:
     """Lay out work/{gradebook.db, source/<a>/, submitted/<student>/<a>/<nb>.ipynb}.
 
-    The submission is read, its graded cells are restored from the official release (see
-    sanitize.py) and the result is written into the private copy; the student's file is never
-    touched. Returns the tampering flags.
+    The submission `nb` (as read from the student's file) has its graded cells restored from the
+    official release (see sanitize.py) and is written into the private copy; the student's file
+    is never touched. Returns the tampering flags.
     """
     work, template = Path(request["work"]), Path(request["template"])
     assignment, student = request["assignment"], request["student_id"]
     (work / "source").mkdir(parents=True, exist_ok=True)
     shutil.copytree(template / "source" / assignment, work / "source" / assignment, dirs_exist_ok=True)
     shutil.copyfile(template / "gradebook.db", work / "gradebook.db")
-    nb = nbformat.read(request["submission"], as_version=4)
     official = nbformat.read(template / "release" / assignment / request["notebook_name"], as_version=4)
     flags = sanitize(nb, official)
     nb.cells.insert(0, nbformat.v4.new_code_cell(SEED_CELL))
@@ -73,28 +72,28 @@ def prepare_sandbox(request: dict) -> None:
                                        "limits": request["limits"]}
 
 
-def read_notebook(path: Path) -> str:
-    """'' if `path` is a readable notebook, else why not (one line)."""
+def read_notebook(path: Path):
+    """(the notebook, '') if `path` is a readable notebook, else (None, why not in one line)."""
     try:
         text = path.read_bytes().decode("utf-8")
-        json.loads(text)
-        nbformat.validate(nbformat.reads(text, as_version=4))
+        json.loads(text)  # for a precise message: nbformat's says only "not JSON"
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
     except UnicodeDecodeError:
-        return "not a text file (is it really an .ipynb saved from Jupyter?)"
+        return None, "not a text file (is it really an .ipynb saved from Jupyter?)"
     except json.JSONDecodeError as error:
-        return (f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
-                "the file may be truncated or edited outside Jupyter")
+        return None, (f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+                      "the file may be truncated or edited outside Jupyter")
     except nbformat.ValidationError as error:
-        return f"not a valid notebook: {error.message[:200]}"
+        return None, f"not a valid notebook: {error.message[:200]}"
     except Exception as error:  # nbformat raises several types for malformed files
-        return f"not a valid notebook: {type(error).__name__}: {str(error)[:200]}"
-    return ""
+        return None, f"not a valid notebook: {type(error).__name__}: {str(error)[:200]}"
+    return nb, ""
 
 
-def cell_messages(autograded: Path) -> tuple[dict[str, str], bool, str, str]:
+def cell_messages(nb) -> tuple[dict[str, str], bool, str, str]:
     """Per graded test cell, the last error line ('' if none); whether a cell timed out; where
     the kernel died ('' if it did not); which limit a cell hit ('' if none)."""
-    nb = nbformat.read(autograded, as_version=4)
     messages, timed_out, died, limit = {}, False, "", ""
     for index, cell in enumerate(nb.cells):
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
@@ -105,43 +104,43 @@ def cell_messages(autograded: Path) -> tuple[dict[str, str], bool, str, str]:
         if not died and any(o.ename == KERNEL_DIED for o in errors):
             first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
             died = f"cell {index + 1} ({first_line.strip()[:60]!r})"
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution"):
-            messages[meta["grade_id"]] = (strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}")
+        if is_test_cell(cell):
+            messages[cell.metadata["nbgrader"]["grade_id"]] = (strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}")
                                           if errors else "")
     return messages, timed_out, died, limit
 
 
-def verify_ledger(autograded: Path) -> list[str]:
-    """Grade ids of test cells that passed with fewer passed check suites than `assert check_` lines.
+def strip_course_cells(nb):
+    """Remove the seed and ledger cells added by `prepare`; return the ledger cell (None if absent).
 
-    Also removes the seed and ledger cells from the autograded notebook, so feedback does not
-    show them and cell numbers are the student's.
+    Feedback then shows only the student's cells, and cell numbers are the student's.
     """
-    nb = nbformat.read(autograded, as_version=4)
     if nb.cells and nb.cells[0].source == SEED_CELL:
         nb.cells.pop(0)
-    last = nb.cells.pop() if nb.cells and nb.cells[-1].source == LEDGER_CELL else None
-    nbformat.write(nb, autograded)
-    text = "".join(o.get("text", "") for o in (last.outputs if last else []) if o.output_type == "stream")
+    return nb.cells.pop() if nb.cells and nb.cells[-1].source == LEDGER_CELL else None
+
+
+def verify_ledger(nb, ledger_cell) -> list[str]:
+    """Grade ids of test cells that passed with fewer passed check suites than `assert check_` lines."""
+    outputs = ledger_cell.outputs if ledger_cell else []
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     report = next((ln for ln in text.splitlines() if ln.startswith(LEDGER_MARK)), None)
     counts: list = []
-    if report is not None and last.get("execution_count") is not None:
+    if report is not None and ledger_cell.get("execution_count") is not None:
         try:  # IPython's counter during a cell may be ahead of the cell's number: align on this cell
             own_count, entries = json.loads(report[len(LEDGER_MARK):])
-            offset = own_count - last.execution_count
+            offset = own_count - ledger_cell.execution_count
             counts = [entry[1] - offset for entry in entries]
         except (ValueError, TypeError, IndexError):
             report = None
     unproven = []
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
         passed = not any(o.output_type == "error" for o in cell.get("outputs", []))
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and passed:
+        if is_test_cell(cell) and passed:
             # every `assert check_...` of the official cell must have left a passed suite behind
             needed = sum(line.lstrip().startswith("assert check_") for line in cell.source.splitlines())
             if report is None or counts.count(cell.get("execution_count")) < needed:
-                unproven.append(meta["grade_id"])
+                unproven.append(cell.metadata["nbgrader"]["grade_id"])
     return unproven
 
 
@@ -165,12 +164,12 @@ def grade_unit(request: dict) -> dict:
     started = time.monotonic()
     result = SubmissionResult(request["student_id"], request["assignment"], "ok",
                               source=request["submission"])
-    problem = read_notebook(Path(request["submission"]))
+    nb, problem = read_notebook(Path(request["submission"]))
     if problem:
         result.status, result.detail = "invalid", problem
         result.cells = zero_cells(request["grade_cells"], problem)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
-    result.flags = prepare(request)
+    result.flags = prepare(request, nb)
     limits = Limits(**request["limits"])
     GuardedExecute.output_limit_bytes = limits.output_kb * 1024
     if request["sandbox"]:
@@ -185,8 +184,11 @@ def grade_unit(request: dict) -> dict:
         result.cells = zero_cells(request["grade_cells"], result.detail)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
     autograded = work / "autograded" / request["student_id"] / request["assignment"] / request["notebook_name"]
-    unproven = verify_ledger(autograded)  # also drops the seed and ledger cells
-    messages, timed_out, died, limit = cell_messages(autograded)
+    executed = nbformat.read(autograded, as_version=4)
+    ledger_cell = strip_course_cells(executed)
+    nbformat.write(executed, autograded)  # what feedback is made from
+    unproven = verify_ledger(executed, ledger_cell)
+    messages, timed_out, died, limit = cell_messages(executed)
     if died:  # the ledger cell never ran: nothing to verify against
         unproven = []
     result.cells = read_grades(work, request)

@@ -17,6 +17,7 @@ import nbformat
 
 from .config import CELL_TIMEOUT_S
 from .feedback import strip_ansi
+from .sanitize import is_test_cell
 
 
 @dataclass
@@ -58,9 +59,9 @@ def check_outcomes(nb) -> list[CheckOutcome]:
     """Passed/failed with its message for each graded test cell of an executed notebook."""
     outcomes = []
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        if not is_test_cell(cell):
             continue
+        meta = cell.metadata["nbgrader"]
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         message = strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}") if errors else ""
         if cell.get("execution_count") is None and not errors:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.sanitize import is_test_cell  # noqa: F401  (re-exported for the tests)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,9 +19,6 @@ def nbgrader_meta(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 
 
-def is_test_cell(cell) -> bool:
-    meta = nbgrader_meta(cell)
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def solution_namespace(assignment: str) -> dict:
