@@ -37,10 +37,13 @@ def _grade(args) -> int:
                     cpu_s=args.cpu, memory_mb=args.memory, processes=args.processes,
                     file_size_mb=args.file_size, output_kb=args.output)
     results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
-                    workers=args.workers, limits=limits, sandbox=not args.no_sandbox)
+                    workers=args.workers, limits=limits, sandbox=not args.no_sandbox,
+                    warm=not args.cold, dask=args.dask, progress=not args.quiet,
+                    gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook)
     print(format_table(results, symbols=sys.stdout.encoding.lower().startswith("utf")))
     print(f"\n{len(results)} submission(s) graded.\n"
-          f"  grades:    {out / 'grades.csv'}\n"
+          f"  grades:    {out / 'grades.csv'} (per test), {out / 'grades_totals.csv'} (for an LMS)\n"
+          f"  report:    {out / 'report.html'} (also .md and .json)\n"
           f"  details:   {out / 'results.json'}\n"
           f"  feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
     return 0
@@ -92,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"KB of output kept per cell (default {defaults.output_kb})")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without isolation, with your permissions (not recommended)")
+    grade.add_argument("--dask", metavar="ADDRESS", default=None,
+                       help="run the units on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786); "
+                            "its workers need this package and bubblewrap; --workers caps parallel units")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.add_argument("--no-gradebook", action="store_true",
+                       help="do not merge the results into the course's nbgrader gradebook "
+                            "(default: merge, so formgrader and `nbgrader export` see them)")
+    grade.add_argument("--force-gradebook", action="store_true",
+                       help="replace submissions an instructor already graded by hand in the gradebook")
+    grade.add_argument("--cold", action="store_true",
+                       help="start a fresh grader process and kernel per notebook (slower; default: "
+                            "warm workers whose sandboxed kernel factory forks pre-imported kernels)")
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
     grade.set_defaults(run=_grade)
 

@@ -1,13 +1,21 @@
-"""Views of the results: grades.csv, results.json, feedback for ungradable files, a text table."""
+"""Views of the results: grades.csv, grades_totals.csv, results.json, feedback for ungradable
+files, the class report (report.py) and a text table."""
 
 from __future__ import annotations
 
 import csv
 import html
 import json
+import logging
+from collections.abc import Mapping
 from pathlib import Path
 
+from .report import assignment_cells, write_report
 from .results import STATUSES, SubmissionResult
+
+logger = logging.getLogger(__name__)
+
+TOTALS_CSV = "grades_totals.csv"
 
 
 def grade_columns(grade_cell_sets: list[dict[str, float]]) -> list[str]:
@@ -33,6 +41,32 @@ def write_grades_csv(path: Path, results: list[SubmissionResult], columns: list[
                              _number(r.score), _number(r.max_score), r.status])
 
 
+def _decimal(value: float) -> str:
+    """A number as an LMS reads it: no exponent, no trailing zeros."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def write_totals_csv(path: Path, results: list[SubmissionResult],
+                     max_points: Mapping[str, float]) -> None:
+    """student_id, one column per assignment (its total score), total, max: one row per student.
+
+    A student with no record for an assignment gets 0 for it, and `max` still counts it. Files
+    that name no assignment are left out (they are in the report's Needs attention list).
+    """
+    totals: dict[str, dict[str, float]] = {}
+    for r in results:
+        if r.assignment in max_points:
+            scores = totals.setdefault(r.student_id, {})
+            scores[r.assignment] = max(scores.get(r.assignment, 0.0), r.score)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", *max_points, "total", "max"])
+        for student_id in sorted(totals):
+            scores = [totals[student_id].get(a, 0.0) for a in max_points]
+            writer.writerow([student_id, *map(_decimal, scores), _decimal(sum(scores)),
+                             _decimal(sum(max_points.values()))])
+
+
 def write_status_feedback(out: Path, result: SubmissionResult) -> None:
     """A short feedback page for a submission that produced none (invalid, missing, timeout...)."""
     folder = out / "feedback" / result.student_id / (result.assignment or "unknown")
@@ -51,14 +85,26 @@ def write_status_feedback(out: Path, result: SubmissionResult) -> None:
 
 
 def write_outputs(out: Path, results: list[SubmissionResult],
-                  grade_cell_sets: list[dict[str, float]]) -> None:
-    """Write grades.csv, results.json and the missing feedback pages into `out`."""
+                  grade_cell_sets: list[dict[str, float]] | Mapping[str, dict[str, float]]) -> None:
+    """Write grades.csv, grades_totals.csv, results.json, the missing feedback pages and the report.
+
+    `grade_cell_sets`: grade_id -> points per assignment, as {assignment: cells} or as a list in
+    assignment order (then each assignment's cells are read from its records).
+    """
+    known = grade_cell_sets if isinstance(grade_cell_sets, Mapping) else {}
+    cells = assignment_cells(results, known)
     out.mkdir(parents=True, exist_ok=True)
-    write_grades_csv(out / "grades.csv", results, grade_columns(grade_cell_sets))
+    columns = grade_columns(list(cells.values()) if known else grade_cell_sets)
+    write_grades_csv(out / "grades.csv", results, columns)
+    write_totals_csv(out / TOTALS_CSV, results, {a: sum(c.values()) for a, c in cells.items()})
     (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1))
     for result in results:
         if result.status != "ok":
             write_status_feedback(out, result)
+    try:
+        write_report(out, results, cells)
+    except Exception:  # the grades are written; a broken report must not lose them
+        logger.exception("could not write the class report")
 
 
 def format_table(results: list[SubmissionResult], symbols: bool = True, width: int = 120) -> str:

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
@@ -25,6 +26,11 @@ from .export import write_outputs
 from .release import ReleaseError, venv_on_path
 from .results import ResultError, SubmissionResult, zero_cells
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
+from .progress import Progress
+from .worker import Worker
+
+if TYPE_CHECKING:
+    from .cluster import DaskRunner
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +63,28 @@ def build_template(root: Path, assignment: str, folder: Path) -> Template:
     return Template(assignment, folder, notebooks[0].name, grade_cells)
 
 
-def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
-          limits: Limits = Limits(), sandbox: bool = True) -> list[SubmissionResult]:
-    """Grade every submission under `submissions`; write grades.csv, results.json and feedback to `out`.
+@dataclass
+class Slot:
+    """One pool slot: its sandbox uid and what runs its units (None: a fresh process per unit)."""
 
-    Units already finished in an earlier run into the same `out` (same student, assignment and
-    file content) are reused, so an interrupted batch resumes where it stopped.
+    uid: int
+    runner: Worker | DaskRunner | None = None
+
+
+def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
+          limits: Limits = Limits(), sandbox: bool = True, warm: bool = True,
+          dask: str | None = None, progress: bool = True, gradebook: bool = False,
+          force_gradebook: bool = False) -> list[SubmissionResult]:
+    """Grade every submission under `submissions`; write grades, feedback and the report to `out`.
+
+    Units run on a local pool of `workers` slots (default: all cores), each a warm worker
+    (`warm`) or a fresh process per unit, or on the Dask cluster at `dask`. Units already
+    finished in an earlier run into the same `out` (same student, assignment and file content)
+    are reused, so an interrupted batch resumes where it stopped. With `gradebook`, the results
+    are also merged into the course's nbgrader gradebook (see gradebook.py).
     """
-    if sandbox:
-        check_available()
-    workers = workers or os.cpu_count() or 1
+    if sandbox and not dask:
+        check_available()  # on a cluster, each worker checks its own machine
     out = Path(out)
     (out / UNITS_DIR).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch_name:
@@ -74,23 +92,67 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
         found = discover(Path(submissions), assignments(root), scratch)
         needed = sorted({s.assignment for s in found if s.assignment})
         templates = {a: build_template(root, a, scratch / "templates" / a) for a in needed}
-        logger.info("grading %d submission(s) with %d worker(s)%s", len(found), workers,
+        slots = _slots(scratch, templates, workers, limits, sandbox, warm, dask)
+        logger.info("grading %d submission(s) with %d %s%s", len(found), slots.qsize(),
+                    f"Dask thread(s) at {dask}" if dask else "worker(s)" + (" (warm)" if warm else ""),
                     "" if sandbox else " WITHOUT a sandbox")
-        uids: queue.Queue = queue.Queue()
-        for slot in range(workers):
-            uids.put(FIRST_SANDBOX_UID + slot)
+        bar = Progress(len(found), enabled=progress)
         results = []
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_grade_or_reuse, s, templates, scratch, out, limits, sandbox, uids)
-                       for s in found]
-            for done, future in enumerate(as_completed(futures), start=1):
-                result = future.result()
-                results.append(result)
-                logger.info("graded %s %s: %g/%g %s (%d/%d)", result.student_id, result.assignment,
-                            result.score, result.max_score, result.status, done, len(found))
-    results.sort(key=lambda r: (r.assignment, r.student_id))
-    write_outputs(out, results, [templates[a].grade_cells for a in sorted(templates)])
+        try:
+            with ThreadPoolExecutor(max_workers=slots.qsize()) as pool:
+                futures = [pool.submit(_grade_or_reuse, s, templates, scratch, out, limits, sandbox, slots)
+                           for s in found]
+                for future in as_completed(futures):
+                    result = future.result()
+                    results.append(result)
+                    bar.update(result)
+                    logger.debug("graded %s %s: %g/%g %s in %.1f s", result.student_id, result.assignment,
+                                 result.score, result.max_score, result.status, result.seconds)
+        finally:
+            _close(slots)
+        bar.close()
+        results.sort(key=lambda r: (r.assignment, r.student_id))
+        write_outputs(out, results, {a: templates[a].grade_cells for a in sorted(templates)})
+        if gradebook:  # inside: files unpacked from a .zip still exist
+            _merge(root, out, results, force_gradebook)
     return results
+
+
+def _merge(root: Path, out: Path, results: list[SubmissionResult], force: bool) -> None:
+    from .gradebook import GradebookError, merge_results
+
+    try:
+        report = merge_results(root, out, results, force=force)
+    except GradebookError as error:  # the grades are written; say why formgrader lacks them
+        logger.warning("not merged into nbgrader's gradebook: %s", error)
+        return
+    logger.info("nbgrader's gradebook: %s", report.summary())
+
+
+def _slots(scratch: Path, templates: dict, workers: int | None, limits: Limits, sandbox: bool,
+           warm: bool, dask: str | None) -> queue.Queue:
+    slots: queue.Queue = queue.Queue()
+    if dask:
+        from .cluster import DaskRunner
+
+        runner = DaskRunner(dask, templates)
+        for _ in range(workers or runner.threads()):
+            slots.put(Slot(0, runner))
+        return slots
+    for index in range(workers or os.cpu_count() or 1):
+        uid = FIRST_SANDBOX_UID + index
+        worker = Worker(scratch / "workers" / str(index), uid, limits.to_dict(), sandbox) if warm else None
+        slots.put(Slot(uid, worker))
+    return slots
+
+
+def _close(slots: queue.Queue) -> None:
+    closed = set()
+    while not slots.empty():
+        runner = slots.get().runner
+        if runner is not None and id(runner) not in closed:
+            closed.add(id(runner))
+            runner.stop() if isinstance(runner, Worker) else runner.close()
 
 
 def _digest(path: Path | None) -> str:
@@ -98,7 +160,7 @@ def _digest(path: Path | None) -> str:
 
 
 def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path, limits: Limits,
-                    sandbox: bool, uids: queue.Queue) -> SubmissionResult:
+                    sandbox: bool, slots: queue.Queue) -> SubmissionResult:
     """A finished unit from an earlier run, or a fresh grading; the record is written atomically."""
     record = out / UNITS_DIR / f"{submission.student_id}__{submission.assignment or 'unknown'}.json"
     digest = _digest(submission.path)
@@ -109,11 +171,11 @@ def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path,
                 return previous
         except (ValueError, ResultError):
             pass  # unreadable record (killed while writing is impossible: rename is atomic)
-    uid = uids.get()
+    slot = slots.get()
     try:
-        result = _grade_one(submission, templates, scratch, out, limits, sandbox, uid)
+        result = _grade_one(submission, templates, scratch, out, limits, sandbox, slot)
     finally:
-        uids.put(uid)
+        slots.put(slot)
     result.digest = digest
     partial = record.with_suffix(".tmp")
     partial.write_text(json.dumps(result.to_dict()))
@@ -122,7 +184,7 @@ def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path,
 
 
 def _grade_one(submission: Submission, templates: dict[str, Template], scratch: Path, out: Path,
-               limits: Limits, sandbox: bool, uid: int) -> SubmissionResult:
+               limits: Limits, sandbox: bool, slot: Slot) -> SubmissionResult:
     """Grade one submission; never raises: any failure becomes the result's status."""
     template = templates.get(submission.assignment)
     grade_cells = template.grade_cells if template else {}
@@ -135,10 +197,13 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     request = {"template": str(template.folder), "assignment": submission.assignment,
                "notebook_name": template.notebook_name, "student_id": submission.student_id,
                "submission": str(submission.path.resolve()), "work": str(work / "course"),
-               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": uid}
+               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid}
     started = time.monotonic()
     try:
-        result = _run_unit(request, work, limits.notebook_timeout_s)
+        if slot.runner is not None:
+            result = slot.runner.run(request, work, limits.notebook_timeout_s) or _timed_out(request, limits)
+        else:
+            result = _run_unit(request, work, limits.notebook_timeout_s)
     except Exception as error:  # the grader itself failed on this one: report, go on
         logger.exception("unit for %s failed", submission.student_id)
         result = SubmissionResult(submission.student_id, submission.assignment, "error",
@@ -161,9 +226,7 @@ def _run_unit(request: dict, work: Path, notebook_timeout: int) -> SubmissionRes
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # the unit and its kernel
             process.wait()
-            detail = f"the notebook took longer than {notebook_timeout} s in all"
-            return SubmissionResult(request["student_id"], request["assignment"], "timeout", detail,
-                                    zero_cells(request["grade_cells"], detail))
+            return _timed_out(request, Limits(**request["limits"]))
     if process.returncode != 0 or not result_path.exists():
         tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"grading unit exited with code {process.returncode}: {tail[0][:300]}")
@@ -171,6 +234,12 @@ def _run_unit(request: dict, work: Path, notebook_timeout: int) -> SubmissionRes
         return SubmissionResult.from_dict(json.loads(result_path.read_text()))
     except (ValueError, ResultError) as error:
         raise RuntimeError(f"grading unit returned an unusable result: {error}") from None
+
+
+def _timed_out(request: dict, limits: Limits) -> SubmissionResult:
+    detail = f"the notebook took longer than {limits.notebook_timeout_s} s in all"
+    return SubmissionResult(request["student_id"], request["assignment"], "timeout", detail,
+                            zero_cells(request["grade_cells"], detail))
 
 
 def _collect_files(course: Path, out: Path, submission: Submission, notebook_name: str) -> None:

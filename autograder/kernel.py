@@ -21,6 +21,7 @@ from nbgrader.preprocessors import Execute
 
 from .sandbox import Limits, prepare_scratch, wrap
 from .sanitize import is_test_cell
+from .warm import ZygoteProcess
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
@@ -29,7 +30,8 @@ NOT_RUN = "NotRun"
 class SandboxedKernelManager(AsyncKernelManager):
     """Starts the kernel inside the sandbox and talks to it over Unix sockets in the scratch folder."""
 
-    #: set by the grading unit before nbgrader runs: {"scratch": str, "uid": int | None, "limits": dict}
+    #: set by the grading unit before nbgrader runs: {"scratch": str, "uid": int | None,
+    #: "limits": dict, "host": KernelHost | None (warm kernels, see warm.py)}
     settings: ClassVar[dict | None] = None
 
     def __init__(self, **kwargs):
@@ -49,6 +51,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.settings is not None:
             prepare_scratch(Path(self.settings["scratch"]), self.settings.get("uid"))
         return result
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        host = (self.settings or {}).get("host")
+        if host is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        # warm: the worker's zygote forks a kernel that has the course's imports done already
+        pid = host.fork_kernel(self.connection_file, cwd=self.settings["scratch"])
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid, provisioner.pgid = ZygoteProcess(host, pid), pid, None
+        self._reconcile_connection_info(provisioner.connection_info)
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)

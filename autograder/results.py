@@ -41,6 +41,7 @@ class SubmissionResult:
     detail: str = ""                 #: what went wrong, for a status other than ok
     cells: list[CellResult] = field(default_factory=list)
     seconds: float = 0.0             #: wall time spent grading it
+    cell_seconds: float = 0.0        #: of which the kernel spent executing the notebook's cells
     source: str = ""                 #: the submitted file, as found
     flags: list[str] = field(default_factory=list)  #: tampering found and repaired
     digest: str = ""                 #: sha256 of the submitted file (for resuming a batch)
@@ -69,6 +70,7 @@ class SubmissionResult:
             result = cls(student_id=str(data["student_id"]), assignment=str(data["assignment"]),
                          status=str(data["status"]), detail=str(data.get("detail", "")),
                          cells=cells, seconds=float(data.get("seconds", 0.0)),
+                         cell_seconds=float(data.get("cell_seconds", 0.0)),
                          source=str(data.get("source", "")),
                          flags=[str(f) for f in data.get("flags", [])],
                          digest=str(data.get("digest", "")))

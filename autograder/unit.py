@@ -62,14 +62,18 @@ def prepare(request: dict, nb) -> list[str]:
     return flags
 
 
-def prepare_sandbox(request: dict) -> None:
-    """The kernel's only writable folder: the released assignment's files, nothing else."""
-    scratch = Path(request["work"]) / "kernel"
+def prepare_sandbox(request: dict, host=None) -> None:
+    """The kernel's only writable folder: the released assignment's files, nothing else.
+
+    With a warm `host` (warm.KernelHost) the folder lies in the host's sandbox, whose zygote
+    forks the kernel; else a cold kernel starts in a sandbox of its own.
+    """
+    scratch = host.root / "unit" if host is not None else Path(request["work"]) / "kernel"
     release = Path(request["template"]) / "release" / request["assignment"]
     shutil.copytree(release, scratch, ignore=shutil.ignore_patterns("*.ipynb"), dirs_exist_ok=True)
     prepare_scratch(scratch, request.get("uid"))
     SandboxedKernelManager.settings = {"scratch": str(scratch), "uid": request.get("uid"),
-                                       "limits": request["limits"]}
+                                       "limits": request["limits"], "host": host}
 
 
 def read_notebook(path: Path):
@@ -108,6 +112,22 @@ def cell_messages(nb) -> tuple[dict[str, str], bool, str, str]:
             messages[cell.metadata["nbgrader"]["grade_id"]] = (strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}")
                                           if errors else "")
     return messages, timed_out, died, limit
+
+
+def execution_seconds(nb) -> float:
+    """Seconds the kernel spent in the notebook's cells (nbclient's per-cell timestamps)."""
+    from datetime import datetime
+
+    total = 0.0
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        try:
+            start = datetime.fromisoformat(timing["iopub.status.busy"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+        except (KeyError, ValueError, AttributeError):
+            continue
+        total += max(0.0, (end - start).total_seconds())
+    return total
 
 
 def strip_course_cells(nb):
@@ -157,8 +177,11 @@ def read_grades(work: Path, request: dict) -> list[CellResult]:
             for grade_id, points in request["grade_cells"].items()]
 
 
-def grade_unit(request: dict) -> dict:
-    """Grade the submission described by `request`; return a SubmissionResult as a dict."""
+def grade_unit(request: dict, host=None) -> dict:
+    """Grade the submission described by `request`; return a SubmissionResult as a dict.
+
+    `host`: a started warm.KernelHost whose zygote forks the kernel (see worker.py).
+    """
     from nbgrader.apps import NbGraderAPI
 
     started = time.monotonic()
@@ -173,10 +196,13 @@ def grade_unit(request: dict) -> dict:
     limits = Limits(**request["limits"])
     GuardedExecute.output_limit_bytes = limits.output_kb * 1024
     if request["sandbox"]:
-        prepare_sandbox(request)
+        prepare_sandbox(request, host)
+    else:
+        SandboxedKernelManager.settings = None
     work = Path(request["work"])
     venv_on_path()
     api = NbGraderAPI(config=course_config(work, limits.cell_timeout_s, private=True))
+    prepared = time.monotonic()
     outcome = api.autograde(request["assignment"], request["student_id"], force=True, create=True)
     if not outcome["success"]:
         log = f"{outcome.get('error', '')}\n{outcome.get('log', '')}"
@@ -185,6 +211,7 @@ def grade_unit(request: dict) -> dict:
         return {**result.to_dict(), "seconds": time.monotonic() - started}
     autograded = work / "autograded" / request["student_id"] / request["assignment"] / request["notebook_name"]
     executed = nbformat.read(autograded, as_version=4)
+    result.cell_seconds = execution_seconds(executed)
     ledger_cell = strip_course_cells(executed)
     nbformat.write(executed, autograded)  # what feedback is made from
     unproven = verify_ledger(executed, ledger_cell)
@@ -211,9 +238,13 @@ def grade_unit(request: dict) -> dict:
         result.status, result.detail = "tampered", "; ".join(result.flags)
     if limit and not result.detail:
         result.detail = limit
+    graded = time.monotonic()
     feedback = api.generate_feedback(request["assignment"], request["student_id"], force=True)
     if not feedback["success"]:
         result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"
+    print(f"timing {request['student_id']}: prepare {prepared - started:.2f} s, autograde "
+          f"{graded - prepared:.2f} s (cells {result.cell_seconds:.2f} s), feedback "
+          f"{time.monotonic() - graded:.2f} s", file=sys.stderr, flush=True)
     return {**result.to_dict(), "seconds": time.monotonic() - started}
 
 

@@ -34,6 +34,6 @@ def graded_examples(tmp_path_factory):
     shutil.copytree(ROOT / "examples" / "submissions", submissions)
     before = tree_digest(submissions)
     out = tmp_path_factory.mktemp("graded")
-    assert main(["grade", str(submissions), "--out", str(out), "--workers", "2",
+    assert main(["grade", str(submissions), "--out", str(out), "--workers", "2", "--no-gradebook",
                  "--root", str(ROOT)]) == 0
     return out, before, tree_digest(submissions)

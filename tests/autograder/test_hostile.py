@@ -22,7 +22,7 @@ from tests.autograder.hostile import FILES, HOSTILE, PERFECT
 from tests.conftest import ROOT, tree_digest
 
 pytestmark = pytest.mark.slow
-LIMITS = Limits(cell_timeout_s=15, notebook_timeout_s=300, memory_mb=4096, processes=256,
+LIMITS = Limits(cell_timeout_s=15, notebook_timeout_s=300, memory_mb=4096, processes=64,
                 file_size_mb=16, output_kb=64)
 SECRET = "DLCOURSE_TEST_SECRET"
 

@@ -1,0 +1,122 @@
+"""Run the grading units on a Dask distributed cluster (`grade --dask ADDRESS`).
+
+The parent does everything it does locally (discover, templates, resume records, outputs); only
+the unit moves: `grade_remote` runs on a Dask worker with a self-contained payload (the
+submission's bytes and the assignment's template as a tar archive), grades it with a warm
+`worker.Worker` of that Dask worker process (sandboxed exactly as locally), and sends back the
+result record, the feedback page and the autograded notebook. Workers need this package
+installed (same environment as the parent) and bubblewrap, unless grading with --no-sandbox.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+
+from .results import SubmissionResult
+
+FIRST_CLUSTER_SLOT = 100  #: uids 61100.. on Dask workers; 61000.. stay for the local pool
+CLUSTER_SLOTS = 64
+_local = threading.local()  #: per Dask worker thread: its Worker, slot lock and templates
+
+
+def pack_folder(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(folder, arcname=".")
+    return buffer.getvalue()
+
+
+class DaskRunner:
+    """Runs units on the cluster at `address`; used by grade.py like a local Worker."""
+
+    def __init__(self, address: str, templates: dict):
+        from distributed import Client
+
+        self.client = Client(address, timeout="30s")
+        self.templates = {name: self.client.scatter(pack_folder(t.folder), broadcast=True)
+                          for name, t in templates.items()}
+
+    def threads(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+        payload = {key: value for key, value in request.items() if key not in ("template", "work", "submission")}
+        payload["submission_bytes"] = Path(request["submission"]).read_bytes()
+        payload["submission_name"] = Path(request["submission"]).name
+        future = self.client.submit(grade_remote, payload, self.templates[request["assignment"]],
+                                    timeout, pure=False)
+        reply = future.result(timeout=timeout + 120)  # the remote side enforces `timeout` itself
+        if reply["result"] is None:
+            return None
+        result = SubmissionResult.from_dict(reply["result"])
+        course = work / "course"
+        for kind, name in (("feedback", "feedback_name"), ("autograded", "notebook_name")):
+            data = reply.get(kind)
+            if data is not None:
+                target = course / kind / request["student_id"] / request["assignment"] / reply[name]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        result.source = request["submission"]
+        return result
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _claim_slot() -> tuple[int, object]:
+    """A sandbox slot no other grading process on this machine holds (a lock file per slot)."""
+    folder = Path(tempfile.gettempdir()) / "autograder-slots"
+    folder.mkdir(exist_ok=True)
+    for slot in range(FIRST_CLUSTER_SLOT, FIRST_CLUSTER_SLOT + CLUSTER_SLOTS):
+        handle = open(folder / f"{slot}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return slot, handle
+        except OSError:
+            handle.close()
+    raise RuntimeError(f"all {CLUSTER_SLOTS} grading slots of this machine are taken")
+
+
+def grade_remote(payload: dict, template_archive: bytes, timeout: float) -> dict:
+    """On a Dask worker: grade one submission; return its record and files as plain data."""
+    from .sandbox import FIRST_SANDBOX_UID
+    from .worker import Worker
+
+    state = _local.__dict__
+    if "worker" not in state:
+        slot, state["lock"] = _claim_slot()
+        state["home"] = Path(tempfile.mkdtemp(prefix=f"autograder-dask-{slot}-"))
+        state["worker"] = Worker(state["home"] / "worker", FIRST_SANDBOX_UID + slot, payload["limits"],
+                                 payload["sandbox"])
+        state["templates"] = {}
+    key = (payload["assignment"], hash(template_archive))
+    if key not in state["templates"]:
+        folder = Path(tempfile.mkdtemp(prefix="template-", dir=state["home"]))
+        with tarfile.open(fileobj=io.BytesIO(template_archive), mode="r:gz") as archive:
+            archive.extractall(folder, filter="data")
+        state["templates"][key] = folder
+    with tempfile.TemporaryDirectory(prefix="unit-", dir=state["home"]) as name:
+        work = Path(name)
+        submission = work / "submitted" / payload["submission_name"]
+        submission.parent.mkdir(parents=True)
+        submission.write_bytes(payload["submission_bytes"])
+        request = {key: value for key, value in payload.items()
+                   if key not in ("submission_bytes", "submission_name")}
+        request.update(template=str(state["templates"][key]), submission=str(submission),
+                       work=str(work / "course"))
+        result = state["worker"].run(request, work, timeout)
+        course = work / "course"
+        feedback_name = Path(payload["notebook_name"]).with_suffix(".html").name
+        files = {kind: course / kind / payload["student_id"] / payload["assignment"] / name
+                 for kind, name in (("feedback", feedback_name), ("autograded", payload["notebook_name"]))}
+        return {"result": None if result is None else json.loads(json.dumps(result.to_dict())),
+                "feedback_name": feedback_name, "notebook_name": payload["notebook_name"],
+                **{kind: path.read_bytes() if path.exists() else None for kind, path in files.items()},
+                "host": os.uname().nodename}

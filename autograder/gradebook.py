@@ -1,0 +1,259 @@
+"""Merge a batch's results into the course's nbgrader gradebook, as `nbgrader autograde` would.
+
+The grader scores each notebook in a private course folder with a gradebook of its own; this
+module records the results in the course's gradebook (`<root>/gradebook.db` by default) and lays
+out the files where the formgrader, `nbgrader export` and `nbgrader generate_feedback` look:
+
+    <root>/submitted/<student>/<assignment>/<nb>.ipynb    a copy of the file as submitted
+    <root>/autograded/<student>/<assignment>/<nb>.ipynb   the executed notebook, from OUT
+    <root>/feedback/<student>/<assignment>/<nb>.html      the feedback page, from OUT
+
+each folder with the submission's `timestamp.txt`. A submission with manual grades or comments
+is left alone unless `force` is given.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from .config import COURSE_ID, course_config
+from .results import SubmissionResult
+
+#: nbgrader's Exchange.timestamp_format (what `nbgrader collect` writes to timestamp.txt)
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
+#: statuses that leave nothing to record
+NOT_MERGED = {"missing": "no notebook submitted",
+              "error": "the grader could not grade it (see results.json); regrade it first"}
+MANUAL_KEPT = "has manual grades or comments (force=True replaces them)"
+
+
+class GradebookError(RuntimeError):
+    """The gradebook cannot take these results; nothing was changed."""
+
+
+@dataclass
+class MergeReport:
+    """What a merge did, per "student/assignment"."""
+
+    db_url: str
+    merged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  #: (student/assignment, why)
+    replaced_manual: list[str] = field(default_factory=list)      #: merged over manual grades (force)
+
+    def summary(self) -> str:
+        """One log line: how many were merged, and who was skipped why."""
+        line = f"gradebook {self.db_url}: merged {len(self.merged)}"
+        if self.replaced_manual:
+            line += f" (manual grades replaced for {_names(self.replaced_manual)})"
+        if self.skipped:
+            by_why: dict[str, list[str]] = defaultdict(list)
+            for key, why in self.skipped:
+                by_why[why].append(key)
+            line += f"; skipped {len(self.skipped)}: " + "; ".join(
+                f"{_names(keys)}: {why}" for why, keys in by_why.items())
+        return line
+
+
+def _names(keys: list[str], shown: int = 5) -> str:
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
+def merge_results(root: Path, out: Path, results: list[SubmissionResult], db_url: str | None = None,
+                  force: bool = False) -> MergeReport:
+    """Record `results` (graded into `out`) in the course's gradebook and lay out their files.
+
+    Each gradable submission replaces the student's earlier one for that assignment (its
+    extension and flags are kept), unless that one has manual grades or comments and `force` is
+    False. Raises GradebookError, before changing anything, when the gradebook is missing or
+    does not match the assignments' graded cells.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    root, out = Path(root).resolve(), Path(out)
+    coursedir = CourseDirectory(config=course_config(root))
+    db_url = db_url or coursedir.db_url
+    _require_gradebook_file(db_url)
+    report = MergeReport(db_url)
+    mergeable = []
+    for result in results:
+        why = _why_not_merged(result)
+        if why:
+            report.skipped.append((f"{result.student_id}/{result.assignment or '?'}", why))
+        else:
+            mergeable.append(result)
+    with Gradebook(db_url, COURSE_ID) as gb:
+        notebooks = {a: _check_assignment(gb, root, a, [r for r in mergeable if r.assignment == a])
+                     for a in sorted({r.assignment for r in mergeable})}
+        for result in results:
+            if result.status == "missing":  # a student of the course: nbgrader export lists a 0
+                gb.update_or_create_student(result.student_id)
+        for result in mergeable:
+            key = f"{result.student_id}/{result.assignment}"
+            if _has_manual_entries(gb, result):
+                if not force:
+                    report.skipped.append((key, MANUAL_KEPT))
+                    continue
+                report.replaced_manual.append(key)
+            timestamp = _timestamp(result)
+            notebook = notebooks[result.assignment]
+            _lay_out_files(coursedir, out, result, notebook, timestamp)
+            _record(gb, result, notebook, timestamp, _read_executed(out, result, notebook))
+            report.merged.append(key)
+    return report
+
+
+def _require_gradebook_file(db_url: str) -> None:
+    """Refuse to create an empty gradebook: only `release` knows the assignments' cells."""
+    prefix = "sqlite:///"
+    if db_url.startswith(prefix) and not Path(db_url[len(prefix):]).is_file():
+        raise GradebookError(f"no gradebook at {db_url[len(prefix):]}: run `python -m autograder "
+                             "release` in the course folder first (it creates gradebook.db)")
+
+
+def _why_not_merged(result: SubmissionResult) -> str:
+    if result.status in NOT_MERGED:
+        return NOT_MERGED[result.status]
+    if not result.assignment:
+        return "the assignment is unknown (file name)"
+    if not Path(result.source).is_file():
+        return ("the submitted file is gone (a .zip is unpacked only while grading runs); "
+                "merge from a folder of submissions")
+    return ""
+
+
+def _check_assignment(gb, root: Path, assignment: str, results: list[SubmissionResult]) -> str:
+    """The graded notebook's name, once the gradebook is known to hold every result's cells."""
+    from nbgrader.api import MissingEntry
+
+    rerelease = f"run `python -m autograder release {assignment}`, then merge again"
+    try:
+        db_assignment = gb.find_assignment(assignment)
+    except MissingEntry:
+        raise GradebookError(f"the gradebook has no assignment {assignment!r}: {rerelease}") from None
+    # the notebook the grader grades (grade.build_template): the first in source/
+    names = sorted(p.stem for p in (root / "source" / assignment).glob("*.ipynb"))
+    notebook = next((nb for nb in db_assignment.notebooks if names and nb.name == names[0]), None)
+    if notebook is None:
+        raise GradebookError(f"the gradebook's {assignment} has no notebook "
+                             f"{(names or ['?'])[0]!r}: {rerelease}")
+    points = {cell.name: float(cell.max_score) for cell in notebook.grade_cells}
+    for result in results:
+        for cell in result.cells:
+            if points.get(cell.grade_id) != cell.max_points:
+                raise GradebookError(
+                    f"the gradebook's {assignment} is out of date: it has no graded cell "
+                    f"{cell.grade_id!r} worth {cell.max_points:g} point(s): {rerelease}")
+    return notebook.name
+
+
+def _has_manual_entries(gb, result: SubmissionResult) -> bool:
+    """Whether the earlier submission has a manual score, extra credit or a manual comment."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        submission = gb.find_submission(result.assignment, result.student_id)
+    except MissingEntry:
+        return False
+    return any(grade.manual_score is not None or grade.extra_credit is not None
+               for nb in submission.notebooks for grade in nb.grades) or \
+        any(comment.manual_comment for nb in submission.notebooks for comment in nb.comments)
+
+
+def _timestamp(result: SubmissionResult) -> str:
+    """The timestamp.txt beside a submission in nbgrader's layout, else the file's time (UTC)."""
+    from nbgrader.utils import parse_utc
+
+    source = Path(result.source)
+    stamp = source.parent / "timestamp.txt"
+    if source.parent.name == result.assignment and stamp.is_file():
+        text = stamp.read_text().strip()
+        try:
+            parse_utc(text)
+            return text
+        except (ValueError, OverflowError):
+            pass  # unreadable: fall back to the file's time
+    return datetime.fromtimestamp(source.stat().st_mtime, timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+def _lay_out_files(coursedir, out: Path, result: SubmissionResult, notebook: str, timestamp: str) -> None:
+    """submitted/ gets a copy of the student's file; autograded/ and feedback/ get OUT's files."""
+    student, assignment = result.student_id, result.assignment
+    submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+    submitted.mkdir(parents=True, exist_ok=True)
+    target, source = submitted / f"{notebook}.ipynb", Path(result.source)
+    if not (target.exists() and target.samefile(source)):  # grading submitted/ itself: leave it
+        target.unlink(missing_ok=True)  # an earlier copy may be read-only
+        shutil.copyfile(source, target)
+    _write_timestamp(submitted, timestamp)
+    for step, pattern in (("autograded", "*.ipynb"), ("feedback", "*.html")):
+        folder = Path(coursedir.format_path(getattr(coursedir, f"{step}_directory"), student, assignment))
+        graded = out / step / student / assignment
+        if folder.resolve() != graded.resolve():  # OUT may be the course root itself
+            shutil.rmtree(folder, ignore_errors=True)  # files of an earlier submission
+            folder.mkdir(parents=True)
+            for file in sorted(graded.glob(pattern)):
+                shutil.copyfile(file, folder / file.name)
+        _write_timestamp(folder, timestamp)
+
+
+def _write_timestamp(folder: Path, timestamp: str) -> None:
+    stamp = folder / "timestamp.txt"
+    if not stamp.is_file() or stamp.read_text().strip() != timestamp:
+        stamp.unlink(missing_ok=True)
+        stamp.write_text(timestamp)
+
+
+def _read_executed(out: Path, result: SubmissionResult, notebook: str):
+    """The autograded notebook in OUT, or None (an unreadable file or a killed unit has none)."""
+    path = out / "autograded" / result.student_id / result.assignment / f"{notebook}.ipynb"
+    return nbformat.read(path, as_version=4) if path.is_file() else None
+
+
+def _record(gb, result: SubmissionResult, notebook: str, timestamp: str, executed) -> None:
+    """Replace the student's submission with this one: what nbgrader's autograde and its
+    SaveAutoGrades and AssignLatePenalties steps write."""
+    from nbgrader.api import MissingEntry, TaskCell
+    from sqlalchemy.exc import SAWarning
+
+    student, assignment = result.student_id, result.assignment
+    gb.update_or_create_student(student)
+    extension, flagged = None, {}
+    try:
+        earlier = gb.find_submission(assignment, student)
+        extension, flagged = earlier.extension, {nb.name: nb.flagged for nb in earlier.notebooks}
+        gb.remove_submission(assignment, student)
+    except MissingEntry:
+        pass
+    with warnings.catch_warnings():  # nbgrader's add_submission trips SQLAlchemy's autoflush notes
+        warnings.simplefilter("ignore", SAWarning)
+        submission = gb.add_submission(assignment, student, timestamp=timestamp, extension=extension)
+    points = {cell.grade_id: cell.points for cell in result.cells}
+    answers = {cell.metadata.nbgrader["grade_id"]: cell for cell in (executed.cells if executed else [])
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    for nb in submission.notebooks:
+        nb.flagged = flagged.get(nb.name, False)
+        nb.late_submission_penalty = None  # nbgrader's default LateSubmissionPlugin: no penalty
+        for grade in nb.grades:
+            grade.auto_score = points.get(grade.name) if nb.name == notebook else None
+            grade.needs_manual_grade = grade.auto_score is None
+        for comment in nb.comments:
+            answer = answers.get(comment.name) if nb.name == notebook else None
+            unchanged = answer is not None and not isinstance(comment.cell, TaskCell) and \
+                _checksum(answer) == gb.find_source_cell(comment.name, nb.name, assignment).checksum
+            comment.auto_comment = "No response." if unchanged else None
+    gb.db.commit()
+
+
+def _checksum(cell) -> str:
+    from nbgrader.utils import compute_checksum
+
+    return compute_checksum(cell)

@@ -1,0 +1,141 @@
+"""Warm kernels: one zygote per worker sandbox forks a pre-imported kernel for each submission.
+
+`KernelHost` starts `python -m autograder.zygote` inside the worker's sandbox (sandbox.wrap, with
+the same mounts, uid and limits as a cold kernel) and talks to it over its stdin/stdout.
+`ZygoteProcess` looks like a `subprocess.Popen` to jupyter_client, so the kernel manager can
+poll, signal and kill a forked kernel as if it had started it itself (see kernel.py).
+Between submissions `reset` kills every process left in the sandbox and wipes its writable
+folders, so nothing of one student reaches the next.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .sandbox import Limits, prepare_scratch, wrap
+
+START_TIMEOUT_S = 120  #: importing torch & co. on a busy machine
+REPLY_TIMEOUT_S = 60
+
+
+class ZygoteError(RuntimeError):
+    """The zygote died or answered nonsense; the worker starts a new one."""
+
+
+class KernelHost:
+    """The zygote of one worker, in that worker's sandbox rooted at `root` (its only writable folder)."""
+
+    def __init__(self, root: Path, limits: Limits, uid: int | None, log: Path):
+        self.root, self.limits, self.uid, self.log = Path(root), limits, uid, Path(log)
+        self.process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> float:
+        """Start the zygote and wait until it has imported everything; return the seconds it took."""
+        started = time.monotonic()
+        prepare_scratch(self.root, self.uid)
+        command = wrap([sys.executable, "-m", "autograder.zygote"], scratch=self.root,
+                       limits=self.limits, uid=self.uid)
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=log, text=True, bufsize=1)
+        ready = self._read(START_TIMEOUT_S)
+        if not ready.get("ready"):
+            raise ZygoteError(f"the warm kernel factory did not start: {ready}")
+        return time.monotonic() - started
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def ask(self, **request) -> dict:
+        with self._lock:
+            if not self.alive():
+                raise ZygoteError("the warm kernel factory is not running")
+            try:
+                self.process.stdin.write(json.dumps(request) + "\n")
+                self.process.stdin.flush()
+            except (BrokenPipeError, OSError) as error:
+                raise ZygoteError(f"the warm kernel factory is gone: {error}") from None
+            return self._read(REPLY_TIMEOUT_S)
+
+    def _read(self, timeout: float) -> dict:
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else ""
+        if not line:
+            self.close()
+            raise ZygoteError(f"no answer from the warm kernel factory (see {self.log})")
+        try:
+            return json.loads(line)
+        except ValueError:
+            self.close()
+            raise ZygoteError(f"garbled answer from the warm kernel factory: {line[:100]!r}") from None
+
+    def fork_kernel(self, connection_file: str, cwd: str) -> int:
+        return int(self.ask(op="fork", connection_file=connection_file, cwd=cwd)["pid"])
+
+    def poll(self, pid: int) -> int | None:
+        try:
+            return self.ask(op="poll", pid=pid)["returncode"]
+        except ZygoteError:
+            return -signal.SIGKILL  # the whole sandbox is gone, and the kernel with it
+
+    def signal(self, pid: int, signum: int) -> None:
+        try:
+            self.ask(op="signal", pid=pid, signum=signum)
+        except ZygoteError:
+            pass
+
+    def reset(self, wipe: list[Path]) -> int:
+        """Kill every process left in the sandbox and empty its writable folders; return how many."""
+        return int(self.ask(op="reset", wipe=[str(p) for p in wipe]).get("killed", 0))
+
+    def close(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()  # bubblewrap's init: the whole sandbox goes with it
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.process = None
+
+
+class ZygoteProcess:
+    """A forked kernel, with the part of the Popen interface jupyter_client uses."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, host: KernelHost, pid: int):
+        self.host, self.pid, self.returncode = host, pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.host.poll(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            self.host.signal(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)

@@ -1,0 +1,147 @@
+"""A warm grading worker: one long-lived process grades many submissions, one at a time.
+
+    python -m autograder.worker CONFIG_JSON      (started by `Worker`, never by hand)
+
+It imports nbgrader once and keeps a `warm.KernelHost` (a zygote in this worker's sandbox), so
+a submission costs neither a Python start, nor nbgrader's imports, nor a kernel start, nor
+importing torch. Requests arrive one per line on stdin (the path of a request JSON written by
+the parent, see grade.py); each reply is one line on stdout naming the result file. The parent
+enforces the notebook's wall-time limit by killing the worker's process group (sandbox included)
+and starts a fresh worker for the next submission.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .results import ResultError, SubmissionResult
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended without answering (its log's last line says why)."""
+
+
+class Worker:
+    """The parent's handle on one warm worker process (one per pool slot or Dask worker)."""
+
+    def __init__(self, home: Path, uid: int | None, limits: dict, sandbox: bool):
+        self.home = Path(home)  #: private folder: the worker's log and its sandbox root
+        self.config = {"kernel_root": str(self.home / "sandbox"), "uid": uid, "limits": limits,
+                       "sandbox": sandbox, "log": str(self.home / "zygote.log")}
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def _start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / "worker.log", "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker", json.dumps(self.config)],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                            text=True, bufsize=1, start_new_session=True)
+        self.starts += 1
+
+    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+        """Grade one request; None when it ran past `timeout` (the worker was killed)."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        request_path, result_path = work / "request.json", work / "result.json"
+        request_path.write_text(json.dumps({**request, "result": str(result_path)}))
+        try:
+            self.process.stdin.write(f"{request_path}\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.stop()
+            raise WorkerDied(self._log_tail()) from None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            self.stop()
+            return None
+        if not self.process.stdout.readline():
+            self.stop()
+            raise WorkerDied(self._log_tail())
+        try:
+            return SubmissionResult.from_dict(json.loads(result_path.read_text()))
+        except (OSError, ValueError, ResultError) as error:
+            raise RuntimeError(f"grading worker returned an unusable result: {error}") from None
+
+    def _log_tail(self) -> str:
+        lines = (self.home / "worker.log").read_text(errors="replace").strip().splitlines()
+        return f"grading worker exited: {(lines or ['no output'])[-1][:300]}"
+
+    def stop(self) -> None:
+        """Kill the worker, its zygote and every kernel (one process group, one sandbox)."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+            self.process = None
+
+
+def cache_templates() -> None:
+    """Compile nbconvert's Jinja templates once per worker, not once per feedback page."""
+    import jinja2
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    class MemoryBytecodeCache(jinja2.BytecodeCache):
+        def __init__(self):
+            self.store: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.store:
+                bucket.bytecode_from_string(self.store[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.store[bucket.key] = bucket.bytecode_to_string()
+
+    cache, create = MemoryBytecodeCache(), TemplateExporter._create_environment
+
+    def create_cached(self):
+        environment = create(self)
+        environment.bytecode_cache = cache
+        return environment
+
+    TemplateExporter._create_environment = create_cached
+
+
+def serve(config: dict) -> int:
+    """The worker's loop (in the worker process)."""
+    from .sandbox import Limits
+    from .unit import grade_unit
+    from .warm import KernelHost, ZygoteError
+
+    cache_templates()
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # nbgrader's prints go to the log, never into the replies
+    host = None
+    for line in sys.stdin:
+        request = json.loads(Path(line.strip()).read_text())
+        request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request
+        if config["sandbox"] and (host is None or not host.alive()):
+            host = KernelHost(Path(config["kernel_root"]), Limits(**config["limits"]), config["uid"],
+                              Path(config["log"]))
+            print(f"warm kernel factory ready in {host.start():.1f} s", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        try:
+            result = grade_unit(request, host)
+        finally:
+            if host is not None:
+                try:
+                    host.reset([host.root])
+                except ZygoteError:
+                    host.close()  # a fresh one for the next submission
+        result["seconds"] = time.monotonic() - started
+        Path(request["result"]).write_text(json.dumps(result))
+        replies.write(request["result"] + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve(json.loads(sys.argv[1])))

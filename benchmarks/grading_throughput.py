@@ -1,0 +1,329 @@
+"""Grading throughput: stock `nbgrader autograde` against this course's grader, on the same batch.
+
+    python benchmarks/grading_throughput.py [--per-assignment 40] [--assignments 01_fitting ...]
+                                            [--workers 2] [--dask] [--skip-nbgrader]
+
+1. Builds a realistic batch per assignment (seeded): 40 % complete, 35 % partly done (some
+   fill-ins left as stubs, some questions answered wrongly), 10 % untouched, 15 % broken (a
+   syntax error, a kernel that dies half way, an interrupted upload that is not JSON).
+2. Grades it with stock nbgrader (a private copy of the course with nbgrader's own Execute, one
+   `nbgrader autograde ASSIGNMENT` per assignment: serial, a fresh kernel per notebook), then
+   with `grade` (warm workers, all cores), and optionally cold, and on a local Dask cluster
+   with 1 and then 2 workers (scaling efficiency).
+3. Checks that every cell's score agrees between the two wherever stock nbgrader produced one,
+   and reports wall time, the ratio, the per-notebook overhead beyond executing the cells, and
+   the peak memory (PSS) of each worker's process tree.
+
+Results go to benchmarks/results/grading_throughput.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results"
+ASSIGNMENTS = ["01_fitting", "02_weight_decay", "03_dropout", "04_stability", "05_remedies"]
+STOCK_CONFIG = """c = get_config()
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.course_id = "bench"
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.Execute.timeout = 60
+"""
+
+
+# -- the batch ------------------------------------------------------------------------------------
+
+def _solutions(source) -> dict[str, str]:
+    strip = ("### BEGIN SOLUTION", "### END SOLUTION")
+    return {c.metadata["nbgrader"]["grade_id"]: "\n".join(l for l in c.source.splitlines() if l.strip() not in strip)
+            for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def _kind(index: int, count: int) -> str:
+    share = index / count
+    return ("complete" if share < 0.40 else "partial" if share < 0.75 else "untouched" if share < 0.85
+            else ("syntax_error", "crash", "not_json")[index % 3])
+
+
+def build_batch(folder: Path, assignments: list[str], per_assignment: int, seed: int = 0) -> dict:
+    """<folder>/<student>/<assignment>/<assignment>.ipynb; returns {student: kind} per assignment."""
+    kinds: dict[str, dict[str, str]] = {}
+    for assignment in assignments:
+        rng = random.Random(f"{seed}-{assignment}")
+        release = nbformat.read(ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+        solutions = _solutions(nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4))
+        kinds[assignment] = {}
+        for index in range(per_assignment):
+            student, kind = f"s{index:03d}", _kind(index, per_assignment)
+            kinds[assignment][student] = kind
+            nb = nbformat.from_dict(json.loads(json.dumps(release)))
+            ids = list(solutions)
+            keep = set(ids)
+            if kind == "partial":
+                keep -= set(rng.sample(ids, k=max(1, len(ids) // 3)))
+            elif kind == "untouched":
+                keep = set()
+            for cell in nb.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in keep:
+                    cell.source = solutions[grade_id]
+            if kind == "syntax_error":
+                first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ids[0])
+                first.source = first.source.replace("def ", "def (", 1) + "\n)"
+            elif kind == "crash":
+                test_cells = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")
+                              and c.cell_type == "code" and not c.metadata["nbgrader"].get("solution")]
+                nb.cells.insert(test_cells[len(test_cells) // 2] + 1, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+            target = folder / student / assignment / f"{assignment}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = nbformat.writes(nb)
+            target.write_text(text[: len(text) // 2] if kind == "not_json" else text)
+    return kinds
+
+
+# -- stock nbgrader -------------------------------------------------------------------------------
+
+def run_stock(batch: Path, assignments: list[str], course: Path) -> dict:
+    """`nbgrader autograde` per assignment in a private course; per-cell scores and wall time."""
+    course.mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(STOCK_CONFIG.format(root=str(course)))
+    for assignment in assignments:
+        shutil.copytree(ROOT / "source" / assignment, course / "source" / assignment)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    for assignment in assignments:
+        subprocess.run([*nbgrader, "generate_assignment", assignment, "--force"], cwd=course, env=env,
+                       check=True, capture_output=True)
+    shutil.copytree(batch, course / "submitted")
+    started = time.monotonic()
+    for assignment in assignments:
+        subprocess.run([*nbgrader, "autograde", assignment, "--force"], cwd=course, env=env,
+                       capture_output=True)  # exits 1 when some submission failed: expected here
+    wall = time.monotonic() - started
+    scores: dict = {}
+    with sqlite3.connect(course / "gradebook.db") as db:
+        rows = db.execute("""SELECT student.id, assignment.name, grade_cell.name, grade.auto_score
+                             FROM grade JOIN grade_cell ON grade.cell_id = grade_cell.id
+                             JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
+                             JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
+                             JOIN assignment ON submitted_assignment.assignment_id = assignment.id
+                             JOIN student ON submitted_assignment.student_id = student.id""").fetchall()
+    for student, assignment, cell, score in rows:
+        scores.setdefault(f"{student}/{assignment}", {})[cell] = float(score or 0.0)
+    from autograder.unit import execution_seconds
+
+    cell_seconds = [execution_seconds(nbformat.read(p, as_version=4))
+                    for p in (course / "autograded").glob("*/*/*.ipynb")]
+    return {"wall_s": wall, "graded": len(cell_seconds), "scores": scores, "cell_seconds": cell_seconds}
+
+
+# -- this course's grader -------------------------------------------------------------------------
+
+class PeakMemory:
+    """Peak PSS of each worker's process tree (worker, sandbox, zygote, kernel), sampled every 0.2 s."""
+
+    def __init__(self):
+        import psutil
+
+        self.psutil, self.peak_mb, self._stop = psutil, {}, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        me = self.psutil.Process()
+        while not self._stop.is_set():
+            for child in me.children():  # one per worker (`python -m autograder.worker`)
+                try:
+                    tree = [child, *child.children(recursive=True)]
+                    total = sum(p.memory_full_info().pss for p in tree) / 2**20
+                except (self.psutil.Error, OSError):
+                    continue
+                self.peak_mb[child.pid] = max(self.peak_mb.get(child.pid, 0.0), total)
+            self._stop.wait(0.2)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+
+
+def run_ours(batch: Path, out: Path, workers: int, warm: bool = True, dask: str | None = None) -> dict:
+    from autograder.grade import grade
+
+    with PeakMemory() as memory:
+        started = time.monotonic()
+        results = grade(submissions=batch, out=out, root=ROOT, workers=workers, warm=warm, dask=dask,
+                        progress=True)
+        wall = time.monotonic() - started
+    executed = [r for r in results if r.cell_seconds > 0]
+    return {"wall_s": wall, "graded": len(executed),
+            "scores": {f"{r.student_id}/{r.assignment}": {c.grade_id: c.points for c in r.cells} for r in results},
+            "statuses": {f"{r.student_id}/{r.assignment}": r.status for r in results},
+            "cell_seconds": [r.cell_seconds for r in executed],
+            "unit_overhead_s": sorted(r.seconds - r.cell_seconds for r in executed),
+            "peak_pss_mb": sorted(memory.peak_mb.values())}
+
+
+def start_dask(folder: Path, workers: int):
+    dask = str(Path(sys.executable).parent / "dask")
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", str(folder / "scheduler.json")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
+    while not (folder / "scheduler.json").exists():
+        time.sleep(0.2)
+    for index in range(workers):
+        processes.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(folder / "scheduler.json"),
+                                           "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard",
+                                           "--memory-limit", "0", "--name", f"w{index}"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+    from distributed import Client
+
+    address = json.loads((folder / "scheduler.json").read_text())["address"]
+    with Client(address) as client:
+        client.wait_for_workers(workers, timeout=120)
+    return address, processes
+
+
+def stop(processes) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait()
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+def agreement(stock: dict, ours: dict) -> dict:
+    same = differ = 0
+    mismatches = []
+    for key, cells in stock["scores"].items():
+        for cell, score in cells.items():
+            if key not in ours["scores"] or cell not in ours["scores"][key]:
+                continue
+            if abs(ours["scores"][key][cell] - score) < 1e-9:
+                same += 1
+            else:
+                differ += 1
+                mismatches.append(f"{key} {cell}: nbgrader {score:g}, ours {ours['scores'][key][cell]:g} "
+                                  f"({ours['statuses'].get(key)})")
+    return {"cells_compared": same + differ, "cells_equal": same, "mismatches": mismatches}
+
+
+def per_notebook_overhead(run: dict, workers: int) -> float:
+    """Worker-seconds per executed notebook beyond the time its cells ran."""
+    if not run["graded"]:
+        return 0.0
+    return run["wall_s"] * workers / run["graded"] - sum(run["cell_seconds"]) / run["graded"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-assignment", type=int, default=40)
+    parser.add_argument("--assignments", nargs="+", default=ASSIGNMENTS)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cold", action="store_true", help="also grade with a fresh process per notebook")
+    parser.add_argument("--dask", action="store_true", help="also grade on a local Dask cluster, 1 then 2 workers")
+    parser.add_argument("--skip-nbgrader", action="store_true")
+    args = parser.parse_args()
+    report: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(),
+                    "cpus": os.cpu_count(), "workers": args.workers, "assignments": args.assignments,
+                    "per_assignment": args.per_assignment}
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as name:
+        base = Path(name)
+        kinds = build_batch(base / "batch", args.assignments, args.per_assignment)
+        report["batch"] = {a: {k: list(v.values()).count(k) for k in sorted(set(v.values()))} for a, v in kinds.items()}
+        notebooks = args.per_assignment * len(args.assignments)
+        print(f"batch: {notebooks} notebooks {report['batch']}", flush=True)
+        ours = run_ours(base / "batch", base / "ours", args.workers)
+        report["ours_warm"] = {k: v for k, v in ours.items() if k not in ("scores", "statuses")}
+        print(f"ours (warm, {args.workers} workers): {ours['wall_s']:.1f} s", flush=True)
+        if args.cold:
+            cold = run_ours(base / "batch", base / "cold", args.workers, warm=False)
+            report["ours_cold"] = {k: v for k, v in cold.items() if k not in ("scores", "statuses")}
+            print(f"ours (cold): {cold['wall_s']:.1f} s", flush=True)
+        if not args.skip_nbgrader:
+            stock = run_stock(base / "batch", args.assignments, base / "stock")
+            report["nbgrader"] = {k: v for k, v in stock.items() if k != "scores"}
+            report["agreement"] = agreement(stock, ours)
+            report["speedup"] = stock["wall_s"] / ours["wall_s"]
+            report["overhead_per_notebook_s"] = {"nbgrader": per_notebook_overhead(stock, 1),
+                                                 "ours_warm": per_notebook_overhead(ours, args.workers)}
+            print(f"nbgrader: {stock['wall_s']:.1f} s; speed-up {report['speedup']:.2f}x; "
+                  f"agreement {report['agreement']['cells_equal']}/{report['agreement']['cells_compared']}", flush=True)
+        if args.dask:
+            report["dask"] = {}
+            for count in (1, 2):
+                folder = base / f"dask{count}"
+                folder.mkdir()
+                address, processes = start_dask(folder, count)
+                try:
+                    run = run_ours(base / "batch", base / f"dask-out{count}", count, dask=address)
+                finally:
+                    stop(processes)
+                report["dask"][count] = {"wall_s": run["wall_s"], "agree_with_local": run["scores"] == ours["scores"]}
+                print(f"dask {count} worker(s): {run['wall_s']:.1f} s", flush=True)
+            one, two = report["dask"][1]["wall_s"], report["dask"][2]["wall_s"]
+            report["dask_scaling_efficiency"] = one / (2 * two)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "grading_throughput.json").write_text(json.dumps(report, indent=1))
+    (RESULTS / "grading_throughput.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0
+
+
+def markdown(report: dict) -> str:
+    ours = report["ours_warm"]
+    lines = [f"# Grading throughput ({report['date']}, {report['cpus']} CPUs, {report['machine']})", "",
+             f"Batch: {report['per_assignment']} submissions × {len(report['assignments'])} assignment(s) "
+             f"({', '.join(report['assignments'])}); kinds per assignment: {report['batch']}.", "",
+             "| run | wall time | notebooks executed | per-notebook overhead | peak memory per worker |",
+             "|---|---|---|---|---|"]
+    if "nbgrader" in report:
+        stock = report["nbgrader"]
+        lines.append(f"| stock `nbgrader autograde` (serial) | {stock['wall_s']:.1f} s | {stock['graded']} | "
+                     f"{report['overhead_per_notebook_s']['nbgrader']:.2f} s | — |")
+    overhead = report.get("overhead_per_notebook_s", {}).get("ours_warm")
+    median_unit = ours["unit_overhead_s"][len(ours["unit_overhead_s"]) // 2] if ours["unit_overhead_s"] else 0
+    lines.append(f"| `grade` warm, {report['workers']} workers | {ours['wall_s']:.1f} s | {ours['graded']} | "
+                 f"{overhead if overhead is not None else 0:.2f} s (median unit: {median_unit:.2f} s) | "
+                 f"{max(ours['peak_pss_mb'] or [0]):.0f} MB |")
+    if "ours_cold" in report:
+        cold = report["ours_cold"]
+        lines.append(f"| `grade --cold`, {report['workers']} workers | {cold['wall_s']:.1f} s | {cold['graded']} | "
+                     f"— | {max(cold['peak_pss_mb'] or [0]):.0f} MB |")
+    for count, run in report.get("dask", {}).items():
+        lines.append(f"| `grade --dask` (local cluster, {count} worker(s)) | {run['wall_s']:.1f} s | — | — | — |")
+    lines.append("")
+    if "speedup" in report:
+        agreement = report["agreement"]
+        lines += [f"**Speed-up over stock nbgrader: {report['speedup']:.2f}×.** Per-cell scores agree on "
+                  f"{agreement['cells_equal']} of {agreement['cells_compared']} cells graded by both"
+                  + (": " + "; ".join(agreement["mismatches"][:10]) if agreement["mismatches"] else "."), ""]
+    if "dask_scaling_efficiency" in report:
+        lines += [f"Dask scaling efficiency 1 → 2 workers: {report['dask_scaling_efficiency']:.0%}.", ""]
+    lines += ["Overhead per notebook = wall time × workers / notebooks executed − mean time the kernel spent "
+              "in cells; memory = peak PSS of one worker's process tree (worker, sandbox, zygote, kernel).", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
