@@ -112,12 +112,27 @@ def reset(wipe: list[str], roots: list[str]) -> int:
         if not _other_pids():
             break
         time.sleep(0.01)
+    _remove_sysv_ipc()
     mounts = _mount_points()
     for folder in [*WRITABLE_SHARED, *wipe]:
         path = Path(folder)
         if any(path == Path(r) or Path(r) in path.parents for r in [*WRITABLE_SHARED, *roots]):
             _empty(path, mounts)  # only folders this sandbox may write
     return killed
+
+
+def _remove_sysv_ipc() -> None:
+    """Shared memory, semaphores and message queues outlive processes: remove this sandbox's."""
+    libc, ipc_rmid = ctypes.CDLL(None, use_errno=True), 0
+    removers = {"shm": lambda i: libc.shmctl(i, ipc_rmid, None), "sem": lambda i: libc.semctl(i, 0, ipc_rmid),
+                "msg": lambda i: libc.msgctl(i, ipc_rmid, None)}
+    for kind, remove in removers.items():
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            remove(int(line.split()[1]))
 
 
 def _mount_points() -> set[Path]:
