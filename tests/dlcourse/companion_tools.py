@@ -1,0 +1,70 @@
+"""Shared by the explorer tests: time an update, move a slider, check a companion notebook."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+
+from tests.conftest import ROOT
+
+
+class FakeOutput:
+    """Stands in for ipywidgets.Output where only `outputs` is used."""
+    outputs: tuple = ()
+
+
+def median_seconds(function, repeats: int = 3) -> float:
+    """Median CPU time of `function()` over `repeats` calls, after one warm-up call.
+
+    CPU time, not wall time: on a shared, busy machine the wall time measures the neighbours.
+    """
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        function()
+        times.append(time.process_time() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def sliders(box) -> dict:
+    """The value widgets inside an explorer's VBox, by description."""
+    found, stack = {}, [box]
+    while stack:
+        widget = stack.pop()
+        stack.extend(getattr(widget, "children", ()))
+        if hasattr(widget, "continuous_update"):
+            found[widget.description] = widget
+    return found
+
+
+def shown_png(box) -> str:
+    """The base64 PNG the explorer's Output widget (its last child) shows now."""
+    (output,) = box.children[-1].outputs
+    return output["data"]["image/png"]
+
+
+def companion(name: str) -> Path:
+    return ROOT / "notebooks" / f"{name}.ipynb"
+
+
+def assert_committed_clean(path: Path) -> None:
+    """Outputs cleared, no execution counts, no widget state or per-cell execution metadata."""
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata, cell.source[:60]
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+def execute(path: Path, timeout: int = 120):
+    """Run a notebook top to bottom in a fresh kernel, in its own folder; return it executed."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb

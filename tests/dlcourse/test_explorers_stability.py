@@ -1,0 +1,203 @@
+"""The stability explorer (notebooks/04_stability.ipynb): its statistics, its widget, its notebook."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import math
+
+import nbformat
+import pytest
+import torch
+from torch import nn
+
+from dlcourse.explorers import stability
+from dlcourse.explorers._render import show_figure
+from dlcourse.explorers.stability import (ACTIVATIONS, INITIALIZERS, draw_profile, explorer,
+                                          layer_profile, make_weights)
+from tests.conftest import ROOT
+from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, execute,
+                                            median_seconds, shown_png, sliders)
+
+KEYS = ("forward_std", "backward_std", "grad_norm")
+
+
+def ratio(values, first_over_last=False):
+    return values[0] / values[-1] if first_over_last else values[-1] / values[0]
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("init", list(INITIALIZERS))
+def test_profile_has_one_finite_positive_value_per_layer(activation, init):
+    profile = layer_profile(7, activation, init)
+    for key in KEYS:
+        assert len(profile[key]) == 7, key
+        assert all(isinstance(v, float) and 0 < v < math.inf for v in profile[key]), (key, profile[key])
+
+
+def test_profile_matches_an_nn_sequential_with_the_same_weights():
+    """Forward std, backward std and weight-gradient norms equal an independent autograd run."""
+    depth, width = 4, stability.WIDTH
+    weights = make_weights(depth, "Xavier")
+    model = nn.Sequential(*[m for W in weights for m in (nn.Linear(width, width, bias=False,
+                                                                   dtype=torch.float64), nn.Tanh())])
+    with torch.no_grad():
+        for layer, W in zip(model[::2], weights):
+            layer.weight.copy_(W)
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(stability.BATCH_SIZE, width, generator=generator, dtype=torch.float64)
+    g = torch.randn(stability.BATCH_SIZE, width, generator=generator, dtype=torch.float64)
+    pre_activations = []
+
+    def keep(module, inputs, output):
+        output.retain_grad()
+        pre_activations.append(output)
+
+    hooks = [layer.register_forward_hook(keep) for layer in model[::2]]
+    (model(x) * g).sum().backward()
+    for hook in hooks:
+        hook.remove()
+    profile = layer_profile(depth, "tanh", "Xavier")
+    assert profile["forward_std"] == pytest.approx([h.std().item() for h in pre_activations], rel=1e-12)
+    assert profile["backward_std"] == pytest.approx([h.grad.std().item() for h in pre_activations], rel=1e-12)
+    assert profile["grad_norm"] == pytest.approx([l.weight.grad.norm().item() for l in model[::2]], rel=1e-12)
+
+
+def test_initializers_have_their_documented_scale():
+    """Xavier bound, Kaiming std, N(0, 0.01²), and nn.Linear's own default U(±1/√fan_in)."""
+    width = stability.WIDTH
+    (xavier,), (kaiming,), (small,), (default,) = (make_weights(1, name) for name in
+                                                   ("Xavier", "Kaiming", "N(0, 0.01²)", "PyTorch default"))
+    assert xavier.abs().max() <= math.sqrt(6 / (2 * width))
+    assert kaiming.std().item() == pytest.approx(math.sqrt(2 / width), rel=0.03)
+    assert small.std().item() == pytest.approx(0.01, rel=0.03)
+    assert default.abs().max() <= 1 / math.sqrt(width)
+    assert default.std().item() == pytest.approx(1 / math.sqrt(3 * width), rel=0.03)
+
+
+def test_sigmoid_gradients_vanish_towards_the_input():
+    """The ¼ bound at work: with Xavier, the backward signal loses > 10⁴ over 10 sigmoid layers."""
+    profile = layer_profile(10, "sigmoid", "Xavier")
+    assert ratio(profile["backward_std"], first_over_last=True) < 1e-4  # measured 2.1e-6
+    assert ratio(profile["grad_norm"], first_over_last=True) < 1e-4  # measured 3.9e-6
+
+
+def test_kaiming_keeps_the_relu_signal_and_xavier_halves_its_second_moment():
+    kaiming = ratio(layer_profile(10, "relu", "Kaiming")["forward_std"])
+    xavier = ratio(layer_profile(10, "relu", "Xavier")["forward_std"])
+    assert 0.25 < kaiming < 4  # measured 1.04
+    assert 2 ** -4.5 / 3 < xavier < 2 ** -4.5 * 3  # theory 2^-4.5 = 0.044; measured 0.038
+
+
+def test_too_small_and_too_large_weights_vanish_and_explode():
+    assert ratio(layer_profile(10, "tanh", "N(0, 0.01²)")["forward_std"]) < 1e-6  # measured 3e-9
+    assert ratio(layer_profile(10, "relu", "N(0, 1)")["forward_std"]) > 1e6  # measured 1.4e8
+    assert ratio(layer_profile(10, "relu", "N(0, 1)")["backward_std"], first_over_last=True) > 1e6
+
+
+def test_more_depth_means_more_vanishing():
+    shallow = ratio(layer_profile(5, "sigmoid", "Xavier")["backward_std"], first_over_last=True)
+    deep = ratio(layer_profile(20, "sigmoid", "Xavier")["backward_std"], first_over_last=True)
+    assert deep < shallow * 1e-4
+
+
+def test_profiles_are_deterministic_and_seeded():
+    profile = stability._profile.__wrapped__
+    assert profile(6, "relu", "Kaiming", 32, 16, 0) == profile(6, "relu", "Kaiming", 32, 16, 0)
+    assert profile(6, "relu", "Kaiming", 32, 16, 0) != profile(6, "relu", "Kaiming", 32, 16, 1)
+
+
+def test_profiles_leave_the_global_random_state_alone():
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    stability._profile.__wrapped__(3, "tanh", "Xavier", 16, 8, 5)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_profile_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="activation"):
+        layer_profile(3, "softmax", "Xavier")
+    with pytest.raises(ValueError, match="init"):
+        layer_profile(3, "relu", "orthogonal")
+    with pytest.raises(ValueError, match="depth"):
+        layer_profile(0, "relu", "Xavier")
+
+
+def test_one_update_is_fast():
+    """Is one uncached update at the deepest setting (profile + figure + PNG) under 0.5 s? (measured 0.2 s)"""
+    def update():
+        stability._profile.cache_clear()
+        show_figure(FakeOutput(), draw_profile(30, "tanh", "Kaiming"))
+    assert median_seconds(update) < 0.5
+
+
+def test_explorer_returns_none_without_display_grading_or_ipywidgets(monkeypatch):
+    assert explorer(display=False) is None
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    assert explorer() is None
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if it were not installed
+    assert explorer() is None
+
+
+def test_explorer_widget_redraws_on_every_control(monkeypatch):
+    widgets = pytest.importorskip("ipywidgets")
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    box = explorer()
+    assert isinstance(box, widgets.VBox)
+    controls = sliders(box)
+    depth = controls["depth"]
+    assert isinstance(depth, widgets.IntSlider) and depth.continuous_update is False
+    seen = {shown_png(box)}
+    depth.value = 12
+    seen.add(shown_png(box))
+    controls_by_type = {type(w).__name__: w for w in _walk(box)}
+    controls_by_type["ToggleButtons"].value = "relu"
+    seen.add(shown_png(box))
+    controls_by_type["Dropdown"].value = "Kaiming"
+    seen.add(shown_png(box))
+    assert len(seen) == 4
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def _defined_names(source: str) -> set[str]:
+    return {node.name for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def test_companion_and_explorer_define_no_fill_in_of_the_assignment():
+    """Neither the notebook nor the explorer module may define a function the student writes,
+    nor use forward hooks (exercise: forward_stats)."""
+    assignment = nbformat.read(ROOT / "source" / "04_stability" / "04_stability.ipynb", as_version=4)
+    fill_ins = {cell.metadata["nbgrader"]["grade_id"] for cell in assignment.cells
+                if cell.metadata.get("nbgrader", {}).get("solution")}
+    assert {"sigmoid_grad", "xavier_uniform_", "forward_stats"} <= fill_ins
+    notebook = nbformat.read(companion("04_stability"), as_version=4)
+    sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    sources.append((ROOT / "dlcourse" / "explorers" / "stability.py").read_text())
+    for source in sources:
+        assert not _defined_names(source) & fill_ins
+        assert "register_forward_hook" not in source
+
+
+def test_committed_companion_is_clean():
+    assert_committed_clean(companion("04_stability"))
+
+
+@pytest.mark.slow
+def test_companion_runs_top_to_bottom():
+    """Does the companion run in a fresh kernel, with its ✅ check printed and the explorer shown?"""
+    nb = execute(companion("04_stability"))
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert not errors, errors[0]["evalue"] if errors else ""
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert printed.count("✅") == 1, printed
+    assert "two hidden units: 0.0" in printed  # the symmetry demo
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
