@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 OUT    ?= grading-out
 DEMO   := demo-out
 
-.PHONY: help setup release demo test test-fast lab grade bench clean
+.PHONY: help setup release demo test test-fast lab grade bench solutions clean
 
 help:
 	@echo "make demo               set up, release, grade examples/submissions into $(DEMO)/"
@@ -15,6 +15,7 @@ help:
 	@echo "make release            regenerate release/ (and the example submissions) from source/"
 	@echo "make grade DIR=folder   autograde a folder or .zip of submissions into OUT=$(OUT)/"
 	@echo "make bench              measure notebook runtimes (benchmarks/results/)"
+	@echo "make solutions          notebooks with solutions, without hidden tests, into solutions/"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 2; }
@@ -49,6 +50,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/notebook_runtime.py
+
+solutions: $(STAMP)
+	$(BIN)/python -m autograder solutions
 
 clean:
 	rm -rf $(DEMO) $(OUT) submitted autograded feedback gradebook.db .pytest_cache

@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {release,grade,validate}` (also `dlcourse-grade`).
+"""Command line: `python -m autograder {release,grade,validate,solutions}` (also `dlcourse-grade`).
 
 Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
 1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.
@@ -60,6 +60,17 @@ def _validate(args) -> int:
     return 0 if outcomes and all(o.passed for o in outcomes) else 1
 
 
+def _solutions(args) -> int:
+    from .config import find_course_root
+    from .solutions import write_solutions
+
+    root = find_course_root(args.root)
+    out = Path(args.out) if args.out else root / "solutions"
+    ids = write_solutions(root=root, out=out)
+    print(f"wrote the solutions of {', '.join(ids)} (hidden tests removed) into {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .sandbox import Limits
 
@@ -114,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("notebook", help="the .ipynb file to check")
     validate.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
     validate.set_defaults(run=_validate)
+
+    solutions = commands.add_parser("solutions", help="write the notebooks with solutions, without hidden tests")
+    solutions.add_argument("--out", default=None, help="output folder (default: solutions/ in the course)")
+    solutions.add_argument("--root", default=".", help="the course folder (default: found from here)")
+    solutions.set_defaults(run=_solutions)
     return parser
 
 

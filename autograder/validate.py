@@ -20,6 +20,12 @@ from .feedback import strip_ansi
 from .sanitize import is_test_cell
 
 
+PASSED, FAILED, NOT_ATTEMPTED, NOT_RUN = "passed", "failed", "not attempted", "not run"
+SIGNS = {PASSED: "✅", FAILED: "❌", NOT_ATTEMPTED: "⬜", NOT_RUN: "…"}
+#: how a check says that the fill-in above it is still the stub (see dlcourse.checks._core/answers)
+NOT_ATTEMPTED_SIGNS = ("is not implemented yet", "not answered yet", "NotImplementedError")
+
+
 @dataclass
 class CheckOutcome:
     """One graded test cell after running the notebook."""
@@ -28,6 +34,12 @@ class CheckOutcome:
     points: float
     passed: bool
     message: str
+    status: str = ""  #: PASSED, FAILED, NOT_ATTEMPTED or NOT_RUN (derived when left empty)
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = PASSED if self.passed else (
+                NOT_ATTEMPTED if any(sign in self.message for sign in NOT_ATTEMPTED_SIGNS) else FAILED)
 
 
 def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | None = None):
@@ -64,10 +76,11 @@ def check_outcomes(nb) -> list[CheckOutcome]:
         meta = cell.metadata["nbgrader"]
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         message = strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}") if errors else ""
+        status = ""
         if cell.get("execution_count") is None and not errors:
-            message = "not run (an earlier cell timed out or the kernel died)"
+            message, status = "not run (an earlier cell timed out or the kernel died)", NOT_RUN
         outcomes.append(CheckOutcome(meta.get("grade_id", "?"), float(meta.get("points", 0)),
-                                     not message, message))
+                                     not message, message, status))
     return outcomes
 
 
@@ -77,11 +90,13 @@ def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S) -> list[CheckOut
 
 
 def format_outcomes(outcomes: list[CheckOutcome]) -> str:
-    """One line per check, then a total, as shown to a student."""
+    """One line per check (passed, failed with its message, not attempted, not run), then a total."""
     lines = []
     for o in outcomes:
-        lines.append(f"{'✅' if o.passed else '❌'} {o.grade_id} ({o.points:g} pt)"
-                     + ("" if o.passed else f"\n     {o.message}"))
-    passed = sum(o.passed for o in outcomes)
-    lines.append(f"{passed}/{len(outcomes)} checks passed")
-    return "\n".join(lines)
+        lines.append(f"{SIGNS[o.status]} {o.grade_id} ({o.points:g} pt): {o.status}")
+        if o.status in (FAILED, NOT_RUN):
+            lines.append(f"     {o.message}")
+    counts = {status: sum(o.status == status for o in outcomes) for status in SIGNS}
+    total = f"{counts[PASSED]}/{len(outcomes)} checks passed"
+    rest = ", ".join(f"{counts[s]} {s}" for s in (FAILED, NOT_ATTEMPTED, NOT_RUN) if counts[s])
+    return "\n".join(lines + [total + (f" ({rest})" if rest else "")])

@@ -10,10 +10,12 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional
@@ -130,6 +132,29 @@ def ledger() -> list[tuple[str, int | None]]:
     return list(_LEDGER)
 
 
+class SuiteOutcome(NamedTuple):
+    """The latest run of one check suite, as the notebook's self-check summary shows it."""
+
+    status: str           #: PASSED, FAILED or NOT_ATTEMPTED
+    message: str          #: the failure message ('' when passed)
+    execution_count: int | None
+    order: int            #: increases with every suite run in this kernel
+
+
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+_OUTCOMES: dict[str, SuiteOutcome] = {}  #: suite name -> its latest outcome (passed or not)
+_RUNS = itertools.count()
+
+
+def outcomes() -> dict[str, SuiteOutcome]:
+    """The latest outcome of every suite run in this kernel, by suite name."""
+    return dict(_OUTCOMES)
+
+
+def _record(name: str, status: str, message: str = "") -> None:
+    _OUTCOMES[name] = SuiteOutcome(status, message, _execution_count(), next(_RUNS))
+
+
 def run_suite(name: str, cases: Sequence[Case]) -> bool:
     """Run `cases` in order and stop at the first failure.
 
@@ -137,7 +162,7 @@ def run_suite(name: str, cases: Sequence[Case]) -> bool:
     nbgrader scores a test cell that writes to stderr as failed.
     """
     __tracebackhide__ = True
-    message = None
+    message, status = None, FAILED
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         for case in [verify_integrity, *cases]:
@@ -147,17 +172,24 @@ def run_suite(name: str, cases: Sequence[Case]) -> bool:
                 message = f"{name}: {error}"
             except NotImplementedYet:
                 message = f"{name} is not implemented yet: fill in the cell above, then run it."
+                status = NOT_ATTEMPTED
             except CheckError as error:
                 message = f"{name}: {error}"
+                if str(error).startswith("not answered yet"):  # check_choice on the placeholder
+                    status = NOT_ATTEMPTED
             except Exception as error:  # the student's code crashed on a valid input
                 what = (case.__doc__ or "a valid input").strip()
                 message = (f"{name}: {what}: your code raised {type(error).__name__}: {error}. "
                            "Hint: call it yourself on a small example and read the traceback.")
+                if isinstance(error, NotImplementedError):
+                    status = NOT_ATTEMPTED
             if message:
                 break
     if message:
+        _record(name, status, message)
         raise AssertionError(message)
     _LEDGER.append((name, _execution_count()))
+    _record(name, PASSED)
     print(f"✅ {name}: {len(cases)}/{len(cases)} checks passed")
     return True
 
