@@ -36,10 +36,14 @@ def pack_folder(folder: Path) -> bytes:
 class DaskRunner:
     """Runs units on the cluster at `address`; used by grade.py like a local Worker."""
 
-    def __init__(self, address: str, templates: dict):
+    def __init__(self, address: str):
         from distributed import Client
 
         self.client = Client(address, timeout="30s")
+        self.templates: dict = {}
+
+    def ship(self, templates: dict) -> None:
+        """Send each assignment's template (a tar archive) to every worker once."""
         self.templates = {name: self.client.scatter(pack_folder(t.folder), broadcast=True)
                           for name, t in templates.items()}
 

@@ -91,8 +91,10 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
         scratch = Path(scratch_name)
         found = discover(Path(submissions), assignments(root), scratch)
         needed = sorted({s.assignment for s in found if s.assignment})
+        slots = _slots(scratch, needed, workers, limits, sandbox, warm, dask)
         templates = {a: build_template(root, a, scratch / "templates" / a) for a in needed}
-        slots = _slots(scratch, templates, workers, limits, sandbox, warm, dask)
+        if dask:
+            _ship_templates(slots, templates)
         logger.info("grading %d submission(s) with %d %s%s", len(found), slots.qsize(),
                     f"Dask thread(s) at {dask}" if dask else "worker(s)" + (" (warm)" if warm else ""),
                     "" if sandbox else " WITHOUT a sandbox")
@@ -129,21 +131,29 @@ def _merge(root: Path, out: Path, results: list[SubmissionResult], force: bool) 
     logger.info("nbgrader's gradebook: %s", report.summary())
 
 
-def _slots(scratch: Path, templates: dict, workers: int | None, limits: Limits, sandbox: bool,
+def _slots(scratch: Path, needed: list[str], workers: int | None, limits: Limits, sandbox: bool,
            warm: bool, dask: str | None) -> queue.Queue:
     slots: queue.Queue = queue.Queue()
     if dask:
         from .cluster import DaskRunner
 
-        runner = DaskRunner(dask, templates)
+        runner = DaskRunner(dask)
         for _ in range(workers or runner.threads()):
             slots.put(Slot(0, runner))
         return slots
     for index in range(workers or os.cpu_count() or 1):
         uid = FIRST_SANDBOX_UID + index
         worker = Worker(scratch / "workers" / str(index), uid, limits.to_dict(), sandbox) if warm else None
+        if worker is not None:
+            worker.start()  # its zygote imports torch & co. while the templates are built
         slots.put(Slot(uid, worker))
     return slots
+
+
+def _ship_templates(slots: queue.Queue, templates: dict) -> None:
+    slot = slots.get()
+    slot.runner.ship(templates)
+    slots.put(slot)
 
 
 def _close(slots: queue.Queue) -> None:

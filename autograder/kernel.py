@@ -79,6 +79,8 @@ class GuardedExecute(Execute):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
+        if (SandboxedKernelManager.settings or {}).get("host") is not None:
+            self.shutdown_kernel = "immediate"  # a warm kernel is killed by the zygote's reset anyway
         self._output_sizes: dict[int, int] = {}
         self._current = -1
 

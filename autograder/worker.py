@@ -46,10 +46,14 @@ class Worker:
                                             text=True, bufsize=1, start_new_session=True)
         self.starts += 1
 
-    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
-        """Grade one request; None when it ran past `timeout` (the worker was killed)."""
+    def start(self) -> None:
+        """Start the worker now (it starts its zygote at once) rather than at its first request."""
         if self.process is None or self.process.poll() is not None:
             self._start()
+
+    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+        """Grade one request; None when it ran past `timeout` (the worker was killed)."""
+        self.start()
         request_path, result_path = work / "request.json", work / "result.json"
         request_path.write_text(json.dumps({**request, "result": str(result_path)}))
         try:
@@ -111,28 +115,42 @@ def cache_templates() -> None:
     TemplateExporter._create_environment = create_cached
 
 
+def _started_host(config: dict, host):
+    """The worker's zygote, (re)started if needed; None without a sandbox (or not alive when it
+    could not start: the submission then gets a cold sandboxed kernel)."""
+    from .sandbox import Limits
+    from .warm import KernelHost, ZygoteError
+
+    if not config["sandbox"] or (host is not None and host.alive()):
+        return host
+    host = KernelHost(Path(config["kernel_root"]), Limits(**config["limits"]), config["uid"], Path(config["log"]))
+    try:
+        print(f"warm kernel factory ready in {host.start():.1f} s", file=sys.stderr, flush=True)
+    except ZygoteError as error:
+        print(f"warm kernel factory failed: {error}", file=sys.stderr, flush=True)
+        host.close()
+    return host
+
+
 def serve(config: dict) -> int:
     """The worker's loop (in the worker process)."""
-    from .sandbox import Limits
     from .unit import grade_unit
-    from .warm import KernelHost, ZygoteError
+    from .warm import ZygoteError
 
     cache_templates()
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # nbgrader's prints go to the log, never into the replies
-    host = None
+    host = _started_host(config, None)  # at once: the zygote imports while the parent prepares
     for line in sys.stdin:
         request = json.loads(Path(line.strip()).read_text())
         request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request
-        if config["sandbox"] and (host is None or not host.alive()):
-            host = KernelHost(Path(config["kernel_root"]), Limits(**config["limits"]), config["uid"],
-                              Path(config["log"]))
-            print(f"warm kernel factory ready in {host.start():.1f} s", file=sys.stderr, flush=True)
+        host = _started_host(config, host)
         started = time.monotonic()
+        warm = host is not None and host.alive()
         try:
-            result = grade_unit(request, host)
+            result = grade_unit(request, host if warm else None)  # no zygote: a cold sandboxed kernel
         finally:
-            if host is not None:
+            if warm:
                 try:
                     host.reset([host.root])
                 except ZygoteError:
