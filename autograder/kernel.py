@@ -112,6 +112,11 @@ class GuardedExecute(Execute):
 
     @staticmethod
     def _mark_not_run(nb, died_at: int, reason: str) -> None:
+        if died_at < 0:  # the kernel never ran a cell (it did not start): blame the first code cell
+            code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+            course = [i for i in code if "nbgrader" in nb.cells[i].metadata]  # not the grader's seed cell
+            died_at = (course or code or [0])[0]
+            reason = f"the kernel died before running any cell ({reason})"
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or index < died_at:
                 continue

@@ -101,3 +101,21 @@ def test_progress_shows_eta_midway():
     bar = Progress(10, stream=io.StringIO())
     bar.update(_result())
     assert "ETA" in bar.line() and "1/10" in bar.line()
+
+
+def test_a_kernel_that_never_ran_a_cell_is_reported_as_dead():
+    """E.g. a zygote that cannot fork: the notebook must be `crashed`, not `ok` with zeros."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.kernel import GuardedExecute
+    from autograder.unit import cell_messages
+
+    test_meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "grade_id": "test_a",
+                              "points": 1, "schema_version": 3}}
+    nb = new_notebook(cells=[new_code_cell("seed"),
+                             new_code_cell("import torch", metadata={"nbgrader": {"grade_id": "imports"}}),
+                             new_code_cell("assert check_a()", metadata=test_meta)])
+    GuardedExecute._mark_not_run(nb, -1, "no kernel")
+    messages, _, died, _ = cell_messages(nb)
+    assert "cell 2" in died and "import torch" in died
+    assert messages["test_a"].startswith("NotRun")
