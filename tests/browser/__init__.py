@@ -1,0 +1,1 @@
+"""Browser tests: JupyterLab driven by Playwright and Debian's Chromium."""
