@@ -14,7 +14,9 @@
    and reports wall time, the ratio, the per-notebook overhead beyond executing the cells, and
    the peak memory (PSS) of each worker's process tree.
 
-Results go to benchmarks/results/grading_throughput.{json,md}.
+Results go to benchmarks/results/grading_throughput.{json,md} (--name to change the stem).
+Recorded runs: `--per-assignment 40 --assignments 01_fitting 04_stability` (grading_throughput) and
+`--per-assignment 20 --assignments 01_fitting --skip-nbgrader --dask --name grading_dask_scaling`.
 """
 
 from __future__ import annotations
@@ -254,6 +256,7 @@ def main() -> int:
     parser.add_argument("--cold", action="store_true", help="also grade with a fresh process per notebook")
     parser.add_argument("--dask", action="store_true", help="also grade on a local Dask cluster, 1 then 2 workers")
     parser.add_argument("--skip-nbgrader", action="store_true")
+    parser.add_argument("--name", default="grading_throughput", help="results file stem in benchmarks/results/")
     args = parser.parse_args()
     report: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(),
                     "cpus": os.cpu_count(), "workers": args.workers, "assignments": args.assignments,
@@ -295,8 +298,8 @@ def main() -> int:
             one, two = report["dask"][1]["wall_s"], report["dask"][2]["wall_s"]
             report["dask_scaling_efficiency"] = one / (2 * two)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "grading_throughput.json").write_text(json.dumps(report, indent=1))
-    (RESULTS / "grading_throughput.md").write_text(markdown(report))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(report, indent=1))
+    (RESULTS / f"{args.name}.md").write_text(markdown(report))
     print(markdown(report))
     return 0
 
