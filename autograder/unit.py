@@ -213,6 +213,7 @@ def grade_unit(request: dict, host=None) -> dict:
     executed = nbformat.read(autograded, as_version=4)
     result.cell_seconds = execution_seconds(executed)
     ledger_cell = strip_course_cells(executed)
+    autograded.chmod(0o644)  # nbgrader leaves it read-only (444): only root could rewrite it
     nbformat.write(executed, autograded)  # what feedback is made from
     unproven = verify_ledger(executed, ledger_cell)
     messages, timed_out, died, limit = cell_messages(executed)
