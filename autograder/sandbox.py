@@ -90,13 +90,13 @@ def _mounts(scratch: Path) -> list[str]:
     readonly = _readonly_paths()
     parents = sorted({a for p in readonly for a in p.parents if a not in (Path("/"), Path("/tmp"))}
                      - set(readonly))
-    for parent in parents:  # traversable by the sandbox uid even where the host's is not (/root)
-        args += ["--perms", "0755", "--dir", str(parent)]
+    for parent in parents:  # traversable (never writable) by the sandbox uid, even where the host's is not (/root)
+        args += ["--perms", "0555", "--dir", str(parent)]
     for path in readonly:
         args += ["--ro-bind", str(path), str(path)]
     if scratch != Path("/"):
         for parent in sorted(a for a in scratch.parents if a not in (Path("/"), Path("/tmp"))):
-            args += ["--perms", "0755", "--dir", str(parent)]
+            args += ["--perms", "0555", "--dir", str(parent)]
         args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
     return args
 
