@@ -44,3 +44,13 @@ def show_figure(out, fig) -> None:
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     out.outputs = ({"output_type": "display_data", "metadata": {},
                     "data": {"image/png": png, "text/plain": "<explorer figure>"}},)
+
+
+def redraw_on_change(out, controls, figure) -> None:
+    """Show `figure(*values of controls)` in `out` now, and again whenever a control changes."""
+    def redraw(_change=None):
+        show_figure(out, figure(*(control.value for control in controls)))
+
+    for control in controls:
+        control.observe(redraw, names="value")
+    redraw()

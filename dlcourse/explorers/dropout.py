@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from ..data import make_digits
 from ..plot import plot_curves
 from ..stability_lab import single_thread
-from ._render import new_figure, show_figure, widgets_or_none
+from ._render import new_figure, redraw_on_change, widgets_or_none
 
 #: The drop probabilities of the explorer's slider.
 DROP_PROBABILITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -146,9 +146,5 @@ def explorer(display: bool = True, seed: int = 0):
                                      description="drop p", continuous_update=False)
     out = widgets.Output(layout={"min_height": "360px"})
 
-    def redraw(_change=None):
-        show_figure(out, draw_dropout(slider.value, seed))
-
-    slider.observe(redraw, names="value")
-    redraw()
+    redraw_on_change(out, (slider,), lambda p: draw_dropout(p, seed))
     return widgets.VBox([slider, out])

@@ -17,7 +17,7 @@ import torch
 
 from ..data import cubic, make_cubic_data
 from ..train import monomial_features
-from ._render import new_figure, show_figure, widgets_or_none
+from ._render import new_figure, redraw_on_change, widgets_or_none
 
 MAX_DEGREE = 14
 TRAIN_SIZES = (15, 20, 30, 50, 100, 200)
@@ -183,10 +183,5 @@ def explorer(display: bool = True):
                              continuous_update=False, style=style)
     out = widgets.Output()
 
-    def redraw(_change=None):
-        show_figure(out, draw(degree.value, num_train.value, seed.value))
-
-    for control in (degree, num_train, seed):
-        control.observe(redraw, names="value")
-    redraw()
+    redraw_on_change(out, (degree, num_train, seed), draw)
     return widgets.VBox([widgets.HBox([degree, num_train]), seed, out])

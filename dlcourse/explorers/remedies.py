@@ -21,7 +21,7 @@ from torch import nn
 from ..data import make_digits
 from ..remedies_lab import accuracy, make_mlp
 from ..stability_lab import single_thread
-from ._render import new_figure, show_figure, widgets_or_none
+from ._render import new_figure, redraw_on_change, widgets_or_none
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "ReLU": nn.ReLU}
 
@@ -189,11 +189,6 @@ def explorer(display: bool = True):
                                continuous_update=False, style=wide)
     out = widgets.Output(layout={"min_height": "390px"})
 
-    def redraw(_change=None):
-        view = explorer_view(batch_norm.value, optimizer.value, activation.value, epochs.value, grid)
-        show_figure(out, draw_view(view))
-
-    for control in (batch_norm, optimizer, activation, epochs):
-        control.observe(redraw, names="value")
-    redraw()
+    redraw_on_change(out, (batch_norm, optimizer, activation, epochs),
+                     lambda *choices: draw_view(explorer_view(*choices, grid)))
     return widgets.VBox([batch_norm, optimizer, activation, epochs, out])

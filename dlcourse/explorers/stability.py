@@ -15,7 +15,7 @@ from torch import nn
 
 from ..plot import plot_layer_bars
 from ..stability_lab import single_thread
-from ._render import new_figure, show_figure, widgets_or_none
+from ._render import new_figure, redraw_on_change, widgets_or_none
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 
@@ -138,10 +138,5 @@ def explorer(display: bool = True):
     init = widgets.Dropdown(options=list(INITIALIZERS), value="Xavier", description="init")
     out = widgets.Output(layout={"min_height": "330px"})
 
-    def redraw(_change=None):
-        show_figure(out, draw_profile(depth.value, activation.value, init.value))
-
-    for control in (depth, activation, init):
-        control.observe(redraw, names="value")
-    redraw()
+    redraw_on_change(out, (depth, activation, init), draw_profile)
     return widgets.VBox([widgets.HBox([depth, init]), activation, out])

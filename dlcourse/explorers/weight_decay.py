@@ -20,7 +20,7 @@ from functools import lru_cache
 import torch
 
 from ..data import make_linear_data
-from ._render import new_figure, show_figure, widgets_or_none
+from ._render import new_figure, redraw_on_change, widgets_or_none
 
 NUM_FEATURES = 40
 NOISE = 0.5
@@ -163,10 +163,5 @@ def explorer(display: bool = True):
                                         continuous_update=False, style=style)
     out = widgets.Output()
 
-    def redraw(_change=None):
-        show_figure(out, draw(lam.value, num_train.value))
-
-    for control in (lam, num_train):
-        control.observe(redraw, names="value")
-    redraw()
+    redraw_on_change(out, (lam, num_train), draw)
     return widgets.VBox([widgets.HBox([lam, num_train]), out])
