@@ -70,7 +70,7 @@ class DaskRunner:
         result.source = request["submission"]
         return result
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self.client.close()
 
 

@@ -157,12 +157,14 @@ def _ship_templates(slots: queue.Queue, templates: dict) -> None:
 
 
 def _close(slots: queue.Queue) -> None:
-    closed = set()
+    """Stop every runner once (Dask slots share one)."""
+    runners = {}
     while not slots.empty():
         runner = slots.get().runner
-        if runner is not None and id(runner) not in closed:
-            closed.add(id(runner))
-            runner.stop() if isinstance(runner, Worker) else runner.close()
+        if runner is not None:
+            runners[id(runner)] = runner
+    for runner in runners.values():
+        runner.stop()
 
 
 def _digest(path: Path | None) -> str:
