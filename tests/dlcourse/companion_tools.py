@@ -68,3 +68,12 @@ def execute(path: Path, timeout: int = 120):
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
+
+
+def run_without_errors(name: str) -> tuple[list, str]:
+    """Execute notebooks/<name>.ipynb; assert no cell errs; return (all outputs, printed text)."""
+    nb = execute(companion(name))
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert not errors, errors[0]["evalue"] if errors else ""
+    return outputs, "".join(o.get("text", "") for o in outputs if o.output_type == "stream")

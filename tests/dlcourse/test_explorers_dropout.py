@@ -15,8 +15,8 @@ from dlcourse.explorers._render import show_figure
 from dlcourse.explorers.dropout import (DROP_PROBABILITIES, NUM_EPOCHS, draw_dropout,
                                         dropout_history, explorer, gap_vs_p, noisy_digits)
 from tests.conftest import ROOT
-from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, execute,
-                                            median_seconds, shown_png, sliders)
+from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, median_seconds,
+                                            run_without_errors, shown_png, sliders)
 
 
 @pytest.fixture(scope="module")
@@ -149,10 +149,6 @@ def test_committed_companion_is_clean():
 @pytest.mark.slow
 def test_companion_runs_top_to_bottom():
     """Does the companion run in a fresh kernel, with its ✅ check printed and the explorer shown?"""
-    nb = execute(companion("03_dropout"))
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    errors = [o for o in outputs if o.output_type == "error"]
-    assert not errors, errors[0]["evalue"] if errors else ""
-    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    outputs, printed = run_without_errors("03_dropout")
     assert printed.count("✅") == 1, printed
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

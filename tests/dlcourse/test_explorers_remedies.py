@@ -10,8 +10,8 @@ from dlcourse.explorers import remedies
 from dlcourse.explorers._render import show_figure
 from dlcourse.explorers.remedies import (NUM_EPOCHS, draw_view, explorer, explorer_view, run_grid,
                                          run_label, train_run)
-from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, execute,
-                                            median_seconds, shown_png, sliders)
+from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, median_seconds,
+                                            run_without_errors, shown_png, sliders)
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +151,5 @@ def test_committed_companion_is_clean():
 @pytest.mark.slow
 def test_companion_runs_top_to_bottom():
     """Does the companion run in a fresh kernel, with every ✅ check printed?"""
-    nb = execute(companion("05_remedies"))
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    errors = [o for o in outputs if o.output_type == "error"]
-    assert not errors, errors[0]["evalue"] if errors else ""
-    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    outputs, printed = run_without_errors("05_remedies")
     assert printed.count("✅") == 5, printed

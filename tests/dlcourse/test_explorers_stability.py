@@ -16,8 +16,8 @@ from dlcourse.explorers._render import show_figure
 from dlcourse.explorers.stability import (ACTIVATIONS, INITIALIZERS, draw_profile, explorer,
                                           layer_profile, make_weights)
 from tests.conftest import ROOT
-from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, execute,
-                                            median_seconds, shown_png, sliders)
+from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, median_seconds,
+                                            run_without_errors, shown_png, sliders)
 
 KEYS = ("forward_std", "backward_std", "grad_norm")
 
@@ -193,11 +193,7 @@ def test_committed_companion_is_clean():
 @pytest.mark.slow
 def test_companion_runs_top_to_bottom():
     """Does the companion run in a fresh kernel, with its ✅ check printed and the explorer shown?"""
-    nb = execute(companion("04_stability"))
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    errors = [o for o in outputs if o.output_type == "error"]
-    assert not errors, errors[0]["evalue"] if errors else ""
-    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    outputs, printed = run_without_errors("04_stability")
     assert printed.count("✅") == 1, printed
     assert "two hidden units: 0.0" in printed  # the symmetry demo
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

@@ -9,7 +9,7 @@ import pytest
 
 from autograder.config import assignments
 from tests.conftest import ROOT
-from tests.dlcourse.companion_tools import assert_committed_clean, companion, execute
+from tests.dlcourse.companion_tools import assert_committed_clean, companion, run_without_errors
 
 START = companion("00_start_here")
 DOC = ROOT / "docs" / "course-map.md"
@@ -83,7 +83,5 @@ def test_page_explains_every_way_to_check_work(page):
 @pytest.mark.slow
 def test_start_page_runs_and_reports_the_environment():
     """Does the start page run in a fresh kernel and print the versions and the thread count?"""
-    nb = execute(START)
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "error" not in [o.output_type for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    _, printed = run_without_errors("00_start_here")
     assert "torch 2." in printed and "1 thread" in printed and "digits load offline" in printed
