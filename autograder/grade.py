@@ -8,9 +8,6 @@ import logging
 import os
 import queue
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,11 +20,11 @@ import nbformat
 from .collect import Submission, discover
 from .config import assignments, course_config
 from .export import write_outputs
+from .progress import Progress
 from .release import ReleaseError, venv_on_path
 from .results import ResultError, SubmissionResult, zero_cells
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
-from .progress import Progress
-from .worker import Worker
+from .worker import ColdRunner, Worker
 
 if TYPE_CHECKING:
     from .cluster import DaskRunner
@@ -65,10 +62,10 @@ def build_template(root: Path, assignment: str, folder: Path) -> Template:
 
 @dataclass
 class Slot:
-    """One pool slot: its sandbox uid and what runs its units (None: a fresh process per unit)."""
+    """One pool slot: its sandbox uid and what runs its units."""
 
     uid: int
-    runner: Worker | DaskRunner | None = None
+    runner: Worker | ColdRunner | DaskRunner
 
 
 def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
@@ -143,10 +140,12 @@ def _slots(scratch: Path, needed: list[str], workers: int | None, limits: Limits
         return slots
     for index in range(workers or os.cpu_count() or 1):
         uid = FIRST_SANDBOX_UID + index
-        worker = Worker(scratch / "workers" / str(index), uid, limits.to_dict(), sandbox) if warm else None
-        if worker is not None:
-            worker.start()  # its zygote imports torch & co. while the templates are built
-        slots.put(Slot(uid, worker))
+        if warm:
+            runner = Worker(scratch / "workers" / str(index), uid, limits.to_dict(), sandbox)
+            runner.start()  # its zygote imports torch & co. while the templates are built
+        else:
+            runner = ColdRunner()
+        slots.put(Slot(uid, runner))
     return slots
 
 
@@ -161,8 +160,7 @@ def _close(slots: queue.Queue) -> None:
     runners = {}
     while not slots.empty():
         runner = slots.get().runner
-        if runner is not None:
-            runners[id(runner)] = runner
+        runners[id(runner)] = runner
     for runner in runners.values():
         runner.stop()
 
@@ -212,10 +210,7 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
                "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid}
     started = time.monotonic()
     try:
-        if slot.runner is not None:
-            result = slot.runner.run(request, work, limits.notebook_timeout_s) or _timed_out(request, limits)
-        else:
-            result = _run_unit(request, work, limits.notebook_timeout_s)
+        result = slot.runner.run(request, work, limits.notebook_timeout_s) or _timed_out(request, limits)
     except Exception as error:  # the grader itself failed on this one: report, go on
         logger.exception("unit for %s failed", submission.student_id)
         result = SubmissionResult(submission.student_id, submission.assignment, "error",
@@ -224,28 +219,6 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     result.source = str(submission.path)
     _collect_files(work / "course", out, submission, template.notebook_name)
     return result
-
-
-def _run_unit(request: dict, work: Path, notebook_timeout: int) -> SubmissionResult:
-    request_path, result_path, log_path = work / "request.json", work / "result.json", work / "unit.log"
-    request_path.write_text(json.dumps(request))
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "autograder.unit", str(request_path),
-                                    str(result_path)], stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        try:
-            process.wait(timeout=notebook_timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the unit and its kernel
-            process.wait()
-            return _timed_out(request, Limits(**request["limits"]))
-    if process.returncode != 0 or not result_path.exists():
-        tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"grading unit exited with code {process.returncode}: {tail[0][:300]}")
-    try:
-        return SubmissionResult.from_dict(json.loads(result_path.read_text()))
-    except (ValueError, ResultError) as error:
-        raise RuntimeError(f"grading unit returned an unusable result: {error}") from None
 
 
 def _timed_out(request: dict, limits: Limits) -> SubmissionResult:

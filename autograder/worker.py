@@ -24,6 +24,40 @@ from pathlib import Path
 from .results import ResultError, SubmissionResult
 
 
+def read_result(path: Path, who: str) -> SubmissionResult:
+    """The result record a grading process wrote to `path` (plain JSON, validated; never unpickled)."""
+    try:
+        return SubmissionResult.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError, ResultError) as error:
+        raise RuntimeError(f"{who} returned an unusable result: {error}") from None
+
+
+class ColdRunner:
+    """`--cold`: a fresh `python -m autograder.unit` process, and kernel, per submission."""
+
+    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+        """Grade one request; None when it ran past `timeout` (the unit and its kernel were killed)."""
+        request_path, result_path, log_path = work / "request.json", work / "result.json", work / "unit.log"
+        request_path.write_text(json.dumps(request))
+        with open(log_path, "w") as log:
+            process = subprocess.Popen([sys.executable, "-m", "autograder.unit", str(request_path),
+                                        str(result_path)], stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                return None
+        if process.returncode != 0 or not result_path.exists():
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"grading unit exited with code {process.returncode}: {tail[0][:300]}")
+        return read_result(result_path, "grading unit")
+
+    def stop(self) -> None:
+        """Nothing outlives a unit."""
+
+
 class WorkerDied(RuntimeError):
     """The worker process ended without answering (its log's last line says why)."""
 
@@ -69,10 +103,7 @@ class Worker:
         if not self.process.stdout.readline():
             self.stop()
             raise WorkerDied(self._log_tail())
-        try:
-            return SubmissionResult.from_dict(json.loads(result_path.read_text()))
-        except (OSError, ValueError, ResultError) as error:
-            raise RuntimeError(f"grading worker returned an unusable result: {error}") from None
+        return read_result(result_path, "grading worker")
 
     def _log_tail(self) -> str:
         lines = (self.home / "worker.log").read_text(errors="replace").strip().splitlines()
