@@ -18,7 +18,6 @@ import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from .results import ResultError, SubmissionResult
@@ -176,7 +175,6 @@ def serve(config: dict) -> int:
         request = json.loads(Path(line.strip()).read_text())
         request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request
         host = _started_host(config, host)
-        started = time.monotonic()
         warm = host is not None and host.alive()
         try:
             result = grade_unit(request, host if warm else None)  # no zygote: a cold sandboxed kernel
@@ -186,7 +184,6 @@ def serve(config: dict) -> int:
                     host.reset([host.root])
                 except ZygoteError:
                     host.close()  # a fresh one for the next submission
-        result["seconds"] = time.monotonic() - started
         Path(request["result"]).write_text(json.dumps(result))
         replies.write(request["result"] + "\n")
     return 0

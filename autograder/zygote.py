@@ -200,8 +200,8 @@ def serve() -> int:
                     done, status = os.waitpid(pid, os.WNOHANG)
                     if done:
                         children[pid] = os.waitstatus_to_exitcode(status)
-                except ChildProcessError:
-                    children[pid] = children.get(pid) if children.get(pid) is not None else -9
+                except ChildProcessError:  # not ours, or reaped by a reset
+                    children[pid] = -signal.SIGKILL
             reply = {"returncode": children.get(pid)}
         elif op == "signal":
             try:
