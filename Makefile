@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "this course needs Python 3.11, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q dlcourse autograder  # the sandbox mounts them read-only: no bytecode is written there
 	@touch $(STAMP)
 
 setup: $(STAMP)
