@@ -163,10 +163,19 @@ def _namespaces() -> list[str]:
     return common if os.geteuid() == 0 else ["--unshare-user", *common]
 
 
+def home_variables(folder: Path | str) -> dict[str, str]:
+    """HOME and every place IPython, Jupyter and matplotlib read settings from, inside `folder`:
+    a folder made fresh for each submission, so nothing planted there reaches another student."""
+    folder = str(folder)
+    return {"HOME": folder, "TMPDIR": folder, "MPLCONFIGDIR": os.path.join(folder, ".matplotlib"),
+            "IPYTHONDIR": os.path.join(folder, ".ipython"), "JUPYTER_CONFIG_DIR": os.path.join(folder, ".jupyter"),
+            "JUPYTER_DATA_DIR": os.path.join(folder, ".jupyter-data"), "XDG_CONFIG_HOME": os.path.join(folder, ".config"),
+            "XDG_CACHE_HOME": os.path.join(folder, ".cache")}
+
+
 def wrap(command: list[str], *, scratch: Path, limits: Limits, uid: int | None) -> list[str]:
     """The command line that runs `command` inside the sandbox, with `scratch` as its only writable folder."""
-    variables = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(scratch),
-                 "MPLCONFIGDIR": str(scratch / ".matplotlib"), "TMPDIR": str(scratch),
+    variables = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **home_variables(scratch),
                  "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
                  "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
     env = ["--clearenv"]  # none of the grader's variables (tokens, paths) reach student code
@@ -183,8 +192,38 @@ def wrap(command: list[str], *, scratch: Path, limits: Limits, uid: int | None) 
 
 
 def prepare_scratch(scratch: Path, uid: int | None) -> None:
-    """Create the scratch folder, owned by the sandbox uid when grading as root."""
+    """Create the scratch folder, owned by the sandbox uid when grading as root.
+
+    Called only on folders the grader has just filled (before student code runs there); even so no
+    symbolic link is followed: a link's target keeps its owner.
+    """
     scratch.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0 and uid is not None:
-        for path in [scratch, *scratch.rglob("*")]:
-            os.chown(path, uid, uid)
+        os.chown(scratch, uid, uid, follow_symlinks=False)
+        for folder, dirs, files in os.walk(scratch):  # os.walk never descends into a link
+            for name in [*dirs, *files]:
+                os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+def remove_tree(path: Path) -> None:
+    """Delete `path` and all it holds, whatever modes student code left there; follow no link.
+
+    Student code may leave read-only folders (0555, 0000) to make its files undeletable; the
+    grader (root, or the owner of every file when sandboxed in a user namespace) makes each folder
+    writable again first. Raise OSError if anything is left. Call it only when no process of the
+    sandbox runs any more.
+    """
+    if not os.path.lexists(path):
+        return
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+        return
+    os.chmod(path, 0o700)
+    for folder, dirs, _ in os.walk(path):  # top-down: a folder is opened before what it holds
+        for name in dirs:
+            child = os.path.join(folder, name)
+            if not os.path.islink(child):
+                os.chmod(child, 0o700)
+    shutil.rmtree(path)  # fd-based: never follows a link
+    if os.path.lexists(path):
+        raise OSError(f"could not remove {path}")

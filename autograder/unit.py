@@ -22,7 +22,7 @@ from .feedback import strip_ansi
 from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
 from .release import venv_on_path
 from .results import CellResult, SubmissionResult, zero_cells
-from .sandbox import Limits, prepare_scratch
+from .sandbox import Limits, prepare_scratch, remove_tree
 from .sanitize import is_test_cell, sanitize
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError"}
@@ -68,10 +68,10 @@ def prepare_sandbox(request: dict, host=None) -> None:
     With a warm `host` (warm.KernelHost) the folder lies in the host's sandbox, whose zygote
     forks the kernel; else a cold kernel starts in a sandbox of its own.
     """
-    scratch = host.root / "unit" if host is not None else Path(request["work"]) / "kernel"
+    scratch = host.new_unit() if host is not None else Path(request["work"]) / "kernel"
     release = Path(request["template"]) / "release" / request["assignment"]
     shutil.copytree(release, scratch, ignore=shutil.ignore_patterns("*.ipynb"), dirs_exist_ok=True)
-    prepare_scratch(scratch, request.get("uid"))
+    prepare_scratch(scratch, request.get("uid"))  # before any student code runs there
     SandboxedKernelManager.settings = {"scratch": str(scratch), "uid": request.get("uid"),
                                        "limits": request["limits"], "host": host}
 
@@ -164,17 +164,43 @@ def verify_ledger(nb, ledger_cell) -> list[str]:
     return unproven
 
 
-def read_grades(work: Path, request: dict) -> list[CellResult]:
-    """The scores nbgrader stored, in the assignment's cell order."""
+def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
+                unproven: list[str]) -> list[CellResult]:
+    """Each graded cell's points, decided by the grader, never by what the cell displayed.
+
+    A test cell earns its points when it ran and raised nothing (and, for `assert check_` lines,
+    its checks are on the ledger); otherwise 0. nbgrader would read a number, or any text, from a
+    test cell's first result and score it: a cell that prints "✅" through the displayhook and then
+    fails would get full points. Other graded cells (manually graded answers) keep nbgrader's
+    score, None when they await a human. The unit's gradebook gets the same scores, so the
+    feedback page and the results never disagree.
+    """
     from nbgrader.api import Gradebook
 
+    ran = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if is_test_cell(c)}
     notebook = Path(request["notebook_name"]).stem
+    cells = []
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
-        submitted = gradebook.find_submission_notebook(notebook, request["assignment"],
-                                                       request["student_id"])
-        scores = {g.name: (float(g.score or 0.0), float(g.max_score)) for g in submitted.grades}
-    return [CellResult(grade_id, *scores.get(grade_id, (0.0, points)), passed=False)
-            for grade_id, points in request["grade_cells"].items()]
+        submitted = gradebook.find_submission_notebook(notebook, request["assignment"], request["student_id"])
+        grades = {g.name: g for g in submitted.grades}
+        for grade_id, points in request["grade_cells"].items():
+            grade, cell = grades.get(grade_id), ran.get(grade_id)
+            message = messages.get(grade_id, "test cell missing")
+            if cell is None:  # not a test cell: nbgrader's own score (manual grading)
+                score = float(grade.score or 0.0) if grade is not None else 0.0
+            else:
+                if cell.get("execution_count") is None and not message:
+                    message = "not run"
+                if grade_id in unproven:
+                    message = ("tampering detected: this cell passed without any check running in it "
+                               "(a check helper was replaced)")
+                score = points if not message else 0.0
+                if grade is not None:
+                    grade.auto_score = score
+            cells.append(CellResult(grade_id, score, points, passed=score >= points and not message,
+                                    message=message))
+        gradebook.db.commit()
+    return cells
 
 
 def grade_unit(request: dict, host=None) -> dict:
@@ -219,13 +245,8 @@ def grade_unit(request: dict, host=None) -> dict:
     messages, timed_out, died, limit = cell_messages(executed)
     if died:  # the ledger cell never ran: nothing to verify against
         unproven = []
-    result.cells = read_grades(work, request)
+    result.cells = score_cells(executed, work, request, messages, unproven)
     for cell in result.cells:
-        cell.message = messages.get(cell.grade_id, "test cell missing")
-        if cell.grade_id in unproven:
-            cell.points, cell.message = 0.0, ("tampering detected: this cell passed without any "
-                                              "check running in it (a check helper was replaced)")
-        cell.passed = cell.points >= cell.max_points and not cell.message
         if "tampering detected" in cell.message:
             result.flags.append(f"{cell.grade_id}: {cell.message.split('tampering detected: ', 1)[-1]}")
     if died:
@@ -240,6 +261,8 @@ def grade_unit(request: dict, host=None) -> dict:
     if limit and not result.detail:
         result.detail = limit
     graded = time.monotonic()
+    if request["sandbox"] and host is None:
+        remove_tree(work / "kernel")  # the cold kernel's folder: nothing of it stays behind
     feedback = api.generate_feedback(request["assignment"], request["student_id"], force=True)
     if not feedback["success"]:
         result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"

@@ -4,8 +4,10 @@
 the same mounts, uid and limits as a cold kernel) and talks to it over its stdin/stdout.
 `ZygoteProcess` looks like a `subprocess.Popen` to jupyter_client, so the kernel manager can
 poll, signal and kill a forked kernel as if it had started it itself (see kernel.py).
-Between submissions `reset` kills every process left in the sandbox and wipes its writable
-folders, so nothing of one student reaches the next.
+Each submission gets a fresh folder of its own under the sandbox's root (`new_unit`); afterwards
+`finish_unit` kills every process left in the sandbox, empties /tmp and /dev/shm, removes that
+folder from outside and checks that the root is empty again, so nothing of one student reaches
+the next. Whatever cannot be removed ends the zygote: the next submission gets a new sandbox.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import threading
 import time
 from pathlib import Path
 
-from .sandbox import Limits, prepare_scratch, wrap
+import itertools
+import os
+
+from .sandbox import Limits, prepare_scratch, remove_tree, wrap
 
 START_TIMEOUT_S = 120  #: importing torch & co. on a busy machine
 REPLY_TIMEOUT_S = 60
@@ -36,11 +41,14 @@ class KernelHost:
         self.root, self.limits, self.uid, self.log = Path(root), limits, uid, Path(log)
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
+        self._units = itertools.count(1)
 
     def start(self) -> float:
         """Start the zygote and wait until it has imported everything; return the seconds it took."""
         started = time.monotonic()
-        prepare_scratch(self.root, self.uid)
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o755)  # the grader's: as root, student code cannot write here
+        self._clear_root()
         command = wrap([sys.executable, "-m", "autograder.zygote"], scratch=self.root,
                        limits=self.limits, uid=self.uid)
         with open(self.log, "ab") as log:
@@ -92,9 +100,33 @@ class KernelHost:
         except ZygoteError:
             pass
 
-    def reset(self, wipe: list[Path]) -> int:
-        """Kill every process left in the sandbox and empty its writable folders; return how many."""
-        return int(self.ask(op="reset", wipe=[str(p) for p in wipe]).get("killed", 0))
+    def new_unit(self) -> Path:
+        """A fresh, empty folder for one submission (the kernel's cwd and HOME), owned by the sandbox uid."""
+        self._clear_root()
+        folder = self.root / f"unit-{next(self._units)}"
+        folder.mkdir()  # never an existing one
+        prepare_scratch(folder, self.uid)
+        return folder
+
+    def finish_unit(self) -> int:
+        """Kill every process left in the sandbox, empty its shared folders and the root; return how
+        many processes were killed. Raise ZygoteError (the zygote is closed) when anything stays."""
+        reply = self.ask(op="reset")
+        try:
+            self._clear_root()
+        except OSError as error:
+            self.close()
+            raise ZygoteError(f"a submission left files the grader cannot remove: {error}") from None
+        if not reply.get("ok"):
+            self.close()
+            raise ZygoteError(f"a submission left files in the sandbox: {reply.get('left')}")
+        return int(reply.get("killed", 0))
+
+    def _clear_root(self) -> None:
+        for child in list(self.root.iterdir()):
+            remove_tree(child)
+        if any(self.root.iterdir()):
+            raise OSError(f"{self.root} is not empty")
 
     def close(self) -> None:
         if self.process is not None:

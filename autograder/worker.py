@@ -181,9 +181,9 @@ def serve(config: dict) -> int:
         finally:
             if warm:
                 try:
-                    host.reset([host.root])
-                except ZygoteError:
-                    host.close()  # a fresh one for the next submission
+                    host.finish_unit()
+                except ZygoteError as error:  # closed: a fresh one for the next submission
+                    print(f"warm kernel factory discarded: {error}", file=sys.stderr, flush=True)
         Path(request["result"]).write_text(json.dumps(result))
         replies.write(request["result"] + "\n")
     return 0

@@ -6,14 +6,15 @@ It imports what every notebook of the course imports (torch, numpy, matplotlib, 
 IPython, ipykernel, the course's package) once, then forks one fresh kernel process per
 submission. A forked kernel starts with those modules already loaded, so no student pays for
 them; it shares no state with other students: it is a copy-on-write copy of the pristine
-zygote, and between submissions `reset` kills every process in the sandbox but the zygote and
-wipes every writable folder.
+zygote, its HOME and working folder are a fresh folder the grader made for that submission (and
+removes after it), and between submissions `reset` kills every process in the sandbox but the
+zygote and empties /tmp and /dev/shm.
 
 Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
   {"op": "fork", "connection_file": F, "cwd": D} -> {"pid": P}
   {"op": "poll", "pid": P}                       -> {"returncode": None | int}
   {"op": "signal", "pid": P, "signum": S}         -> {"ok": true}
-  {"op": "reset", "wipe": [D, ...]}              -> {"ok": true, "killed": N}
+  {"op": "reset"}                                -> {"ok": bool, "killed": N, "left": [path, ...]}
 The zygote is not dumpable, so student code (same uid) can neither ptrace it nor read its memory
 or file descriptors; the control pipe is closed in every kernel.
 """
@@ -29,7 +30,10 @@ import sys
 import time
 from pathlib import Path
 
+from .sandbox import home_variables
+
 PR_SET_DUMPABLE = 4
+ZYGOTE_HOME = "/tmp/.zygote"  #: the zygote's own HOME: in the sandbox's /tmp, emptied at every reset
 WRITABLE_SHARED = ("/tmp", "/dev/shm")
 
 
@@ -78,7 +82,7 @@ def run_kernel(connection_file: str, cwd: str, control: list[int]) -> None:
         sys.stdout = open(1, "w", closefd=False, buffering=1)
         sys.stderr = open(2, "w", closefd=False, buffering=1)
         os.chdir(cwd)
-        os.environ.update({"HOME": cwd, "TMPDIR": cwd, "MPLCONFIGDIR": os.path.join(cwd, ".matplotlib")})
+        os.environ.update(home_variables(cwd))  # cwd: a folder the grader made for this submission
         sys.path[0:1] = [cwd] if sys.path and sys.path[0] in ("", os.getcwd()) else [cwd, *sys.path[:1]]
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         from ipykernel.kernelapp import IPKernelApp
@@ -94,8 +98,12 @@ def run_kernel(connection_file: str, cwd: str, control: list[int]) -> None:
         os._exit(1)
 
 
-def reset(wipe: list[str], roots: list[str]) -> int:
-    """Kill every process of this sandbox except the zygote; empty the writable folders."""
+def reset() -> tuple[int, list[str]]:
+    """Kill every process of this sandbox except the zygote; empty /tmp and /dev/shm.
+
+    Return how many processes were killed and what could not be removed (empty when clean).
+    The submission's own folder is removed by the grader, outside the sandbox.
+    """
     killed = len(_other_pids())
     for _ in range(100):
         try:
@@ -114,11 +122,11 @@ def reset(wipe: list[str], roots: list[str]) -> int:
         time.sleep(0.01)
     _remove_sysv_ipc()
     mounts = _mount_points()
-    for folder in [*WRITABLE_SHARED, *wipe]:
-        path = Path(folder)
-        if any(path == Path(r) or Path(r) in path.parents for r in [*WRITABLE_SHARED, *roots]):
-            _empty(path, mounts)  # only folders this sandbox may write
-    return killed
+    left = []
+    for folder in WRITABLE_SHARED:
+        _empty(Path(folder), mounts)
+        left += [str(p) for p in _leftovers(Path(folder), mounts)]
+    return killed, left
 
 
 def _remove_sysv_ipc() -> None:
@@ -145,16 +153,46 @@ def _mount_points() -> set[Path]:
 
 
 def _empty(folder: Path, mounts: set[Path]) -> None:
-    """Delete what `folder` holds, but never a mount point (the sandbox's read-only binds)."""
+    """Delete what `folder` holds, but never a mount point (the sandbox's read-only binds).
+
+    Folders are made writable first: student code runs as this uid and may have left read-only
+    ones to keep its files for the next student.
+    """
     for child in folder.iterdir() if folder.is_dir() and not folder.is_symlink() else []:
         if child in mounts:
             continue
         if any(child in m.parents for m in mounts):
             _empty(child, mounts)
         elif child.is_dir() and not child.is_symlink():
+            for sub, dirs, _ in os.walk(child):
+                for name in dirs:
+                    path = os.path.join(sub, name)
+                    if not os.path.islink(path):
+                        _try(os.chmod, path, 0o700)
+            _try(os.chmod, child, 0o700)
             shutil.rmtree(child, ignore_errors=True)
         else:
-            child.unlink(missing_ok=True)
+            _try(child.unlink, missing_ok=True)
+
+
+def _try(action, *args, **kwargs) -> None:
+    try:
+        action(*args, **kwargs)
+    except OSError:
+        pass  # what is left is reported by _leftovers
+
+
+def _leftovers(folder: Path, mounts: set[Path]) -> list[Path]:
+    """What `folder` still holds besides mount points and the folders leading to them."""
+    left = []
+    for child in folder.iterdir() if folder.is_dir() and not folder.is_symlink() else []:
+        if child in mounts:
+            continue
+        if any(child in m.parents for m in mounts):
+            left += _leftovers(child, mounts)
+        else:
+            left.append(child)
+    return left
 
 
 def _other_pids() -> list[int]:
@@ -178,7 +216,8 @@ def serve() -> int:
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # stray prints go to the log, never into the protocol
     ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0)
-    roots = [os.getcwd()]
+    os.makedirs(ZYGOTE_HOME, exist_ok=True)
+    os.environ.update(home_variables(ZYGOTE_HOME))  # its cwd, the sandbox's root, is not its to write
     preload()
     reader = os.fdopen(control_in, "r", buffering=1)
     writer = os.fdopen(control_out, "w", buffering=1)
@@ -210,7 +249,8 @@ def serve() -> int:
                 pass
             reply = {"ok": True}
         elif op == "reset":
-            reply = {"ok": True, "killed": reset(list(request.get("wipe", [])), roots)}
+            killed, left = reset()
+            reply = {"ok": not left, "killed": killed, "left": left[:20]}
             children.clear()
         else:
             reply = {"error": f"unknown op {op!r}"}

@@ -1,0 +1,139 @@
+"""Grades a student cannot forge by what a cell displays, and no student reaches another.
+
+- A test cell's points come from whether it ran and raised, never from its displayed output
+  (nbgrader scores a test cell by the first text it displays).
+- One warm worker grades a saboteur, then a blank notebook, then a correct one: files the saboteur
+  plants (an IPython startup file, read-only folders, a symbolic link for the grader to follow)
+  never reach the next students, and nothing outside the sandbox changes owner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import nbformat
+import pytest
+
+from autograder.grade import grade
+from autograder.sandbox import Limits, SandboxUnavailable, check_available, prepare_scratch, remove_tree
+from tests.autograder.hostile import PERFECT, _index
+from tests.conftest import ROOT
+
+STUB = ROOT / "release" / "01_fitting" / "01_fitting.ipynb"
+MARK = "PLANTED-CODE-RAN"
+
+DISPLAY_THEN_FAIL = '''
+def _pretend(*args, **kwargs):
+    get_ipython().displayhook("✅")  # a result for nbgrader to read, then the real failure
+    raise ValueError("not implemented")
+
+poly_features = mse = fit_least_squares = fit_sgd = kfold_indices = cross_val_mse = _pretend
+select_degree = early_stopping_epoch = _pretend
+'''
+
+SABOTEUR = '''
+import os
+try:  # for a grader that follows links as root
+    os.symlink({victim!r}, os.path.join(os.getcwd(), "link-to-grader-file"))
+    os.makedirs(os.path.join(os.getcwd(), "locked"), exist_ok=True)
+    os.chmod(os.path.join(os.getcwd(), "locked"), 0)
+except OSError:
+    pass
+payload = "import sys\\nsys.modules['dlcourse.checks'] = None  # {mark}\\n"  # every check fails to import
+home = os.path.expanduser("~")
+places = [os.path.join(os.environ.get("IPYTHONDIR", os.path.join(home, ".ipython")), "profile_default", "startup"),
+          os.path.join(home, ".ipython", "profile_default", "startup"), os.getcwd(),
+          os.path.dirname(os.getcwd()), "/tmp", "/dev/shm"]
+for place in places:
+    try:
+        os.makedirs(os.path.join(place, "keep"), exist_ok=True)
+        for folder in (place, os.path.join(place, "keep")):
+            with open(os.path.join(folder, "00-planted.py"), "w") as f:
+                f.write(payload)
+        os.chmod(os.path.join(place, "keep"), 0o555)
+        os.chmod(place, 0o555)
+    except OSError:
+        pass
+'''
+
+
+def _needs_sandbox():
+    try:
+        check_available()
+    except SandboxUnavailable as why:
+        pytest.skip(f"needs the sandbox: {why}")
+
+
+def _write(nb, folder):
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "01_fitting.ipynb")
+
+
+@pytest.mark.slow
+def test_what_a_failing_test_cell_displays_earns_nothing(tmp_path):
+    _needs_sandbox()
+    nb = nbformat.read(STUB, as_version=4)
+    nb.cells[_index(nb, "poly_features")].source = DISPLAY_THEN_FAIL
+    _write(nb, tmp_path / "subs" / "mallory" / "01_fitting")
+    out = tmp_path / "out"
+    [result] = grade(submissions=tmp_path / "subs", out=out, root=ROOT, workers=1, progress=False)
+    assert result.score == 0, [(c.grade_id, c.points, c.message) for c in result.cells]
+    poly = next(c for c in result.cells if c.grade_id == "test_poly_features")
+    assert not poly.passed and "not implemented" in poly.message
+    recorded = json.loads((out / "results.json").read_text())
+    assert all(cell["points"] == 0 for r in recorded for cell in r["cells"])
+    feedback = (out / "feedback" / "mallory" / "01_fitting" / "01_fitting.html").read_text()
+    assert "14.0 / 14.0" not in feedback and "0.0 / 14.0" in feedback
+
+
+@pytest.mark.slow
+def test_nothing_planted_reaches_the_next_student(tmp_path):
+    _needs_sandbox()
+    victim = tmp_path / "grader-owned-file"
+    victim.write_text("the grader's")
+    subs = tmp_path / "subs"
+    saboteur = nbformat.read(PERFECT, as_version=4)
+    code = SABOTEUR.format(mark=MARK, victim=str(victim))
+    saboteur.cells.insert(_index(saboteur, "underfitting_answer") + 1, nbformat.v4.new_code_cell(code))
+    _write(saboteur, subs / "a_saboteur" / "01_fitting")
+    _write(nbformat.read(STUB, as_version=4), subs / "b_blank" / "01_fitting")
+    _write(nbformat.read(PERFECT, as_version=4), subs / "c_correct" / "01_fitting")
+    _write(nbformat.read(PERFECT, as_version=4), subs / "d_correct" / "01_fitting")
+    out = tmp_path / "out"
+    results = {r.student_id: r for r in grade(submissions=subs, out=out, root=ROOT, workers=1,
+                                               limits=Limits(cell_timeout_s=120), progress=False)}
+    assert (results["a_saboteur"].status, results["a_saboteur"].score) == ("ok", 14)
+    assert (results["b_blank"].status, results["b_blank"].score) == ("ok", 0)
+    for student in ("c_correct", "d_correct"):
+        assert (results[student].status, results[student].score) == ("ok", 14), results[student].detail
+    stat = victim.lstat()
+    assert (stat.st_uid, stat.st_gid) == (os.getuid(), os.getgid()) and victim.read_text() == "the grader's"
+
+
+def test_remove_tree_removes_what_student_code_locked(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    tree = tmp_path / "unit"
+    (tree / "a" / "b").mkdir(parents=True)
+    (tree / "a" / "b" / "f.txt").write_text("x")
+    (tree / "link").symlink_to(outside)
+    (tree / "a" / "b").chmod(0)
+    (tree / "a").chmod(0o555)
+    remove_tree(tree)
+    assert not tree.exists()
+    assert (outside / "keep.txt").read_text() == "keep" and (outside.stat().st_mode & 0o777) != 0o700
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to a sandbox uid needs root")
+def test_prepare_scratch_follows_no_link(tmp_path):
+    target = tmp_path / "root-owned"
+    target.write_text("x")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "file").write_text("y")
+    (scratch / "link").symlink_to(target)
+    prepare_scratch(scratch, 61999)
+    assert target.stat().st_uid == 0
+    assert (scratch / "file").stat().st_uid == 61999 and scratch.stat().st_uid == 61999
