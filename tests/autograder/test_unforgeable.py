@@ -1,7 +1,9 @@
-"""Grades a student cannot forge by what a cell displays, and no student reaches another.
+"""Grades a student cannot forge, and no student reaches another.
 
 - A test cell's points come from whether it ran and raised, never from its displayed output
   (nbgrader scores a test cell by the first text it displays).
+- Hidden answer checks are evaluated by the grader: their expected answers never enter the
+  kernel, so code that reads the cell being run learns nothing.
 - One warm worker grades a saboteur, then a blank notebook, then a correct one: files the saboteur
   plants (an IPython startup file, read-only folders, a symbolic link for the grader to follow)
   never reach the next students, and nothing outside the sandbox changes owner.
@@ -30,6 +32,14 @@ def _pretend(*args, **kwargs):
 
 poly_features = mse = fit_least_squares = fit_sgd = kfold_indices = cross_val_mse = _pretend
 select_degree = early_stopping_epoch = _pretend
+'''
+
+PEEK = r'''
+import ast, re
+def _peek(info):  # reads every cell before it runs and answers what check_answer expects
+    for name, value in re.findall(r'check_answer\("\w+", (\w+), ([^,]+),', info.raw_cell or ""):
+        get_ipython().user_ns[name] = ast.literal_eval(value)
+get_ipython().events.register("pre_run_cell", _peek)
 '''
 
 SABOTEUR = '''
@@ -88,6 +98,18 @@ def test_what_a_failing_test_cell_displays_earns_nothing(tmp_path):
 
 
 @pytest.mark.slow
+def test_hidden_answers_never_reach_the_kernel(tmp_path):
+    _needs_sandbox()
+    nb = nbformat.read(STUB, as_version=4)
+    nb.cells.insert(_index(nb, "poly_features"), nbformat.v4.new_code_cell(PEEK))
+    _write(nb, tmp_path / "subs" / "peeker" / "01_fitting")
+    [result] = grade(submissions=tmp_path / "subs", out=tmp_path / "out", root=ROOT, workers=1, progress=False)
+    answers = [c for c in result.cells if c.grade_id.endswith("_answer")]
+    assert answers and all(c.points == 0 for c in answers), [(c.grade_id, c.message) for c in answers]
+    assert result.score == 0
+
+
+@pytest.mark.slow
 def test_nothing_planted_reaches_the_next_student(tmp_path):
     _needs_sandbox()
     victim = tmp_path / "grader-owned-file"
@@ -103,7 +125,7 @@ def test_nothing_planted_reaches_the_next_student(tmp_path):
     out = tmp_path / "out"
     results = {r.student_id: r for r in grade(submissions=subs, out=out, root=ROOT, workers=1,
                                                limits=Limits(cell_timeout_s=120), progress=False)}
-    assert (results["a_saboteur"].status, results["a_saboteur"].score) == ("ok", 14)
+    assert results["a_saboteur"].status == "ok"  # its own answers are lost: it made its folder read-only
     assert (results["b_blank"].status, results["b_blank"].score) == ("ok", 0)
     for student in ("c_correct", "d_correct"):
         assert (results[student].status, results[student].score) == ("ok", 14), results[student].detail
