@@ -6,6 +6,7 @@ executed from a temporary copy, so the student's file is never modified.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from .config import CELL_TIMEOUT_S
 from .feedback import strip_ansi
 from .sanitize import is_test_cell
 
+logger = logging.getLogger(__name__)
 
 PASSED, FAILED, NOT_ATTEMPTED, NOT_RUN = "passed", "failed", "not attempted", "not run"
 SIGNS = {PASSED: "✅", FAILED: "❌", NOT_ATTEMPTED: "⬜", NOT_RUN: "…"}
@@ -86,7 +88,9 @@ def check_outcomes(nb) -> list[CheckOutcome]:
 
 def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S) -> list[CheckOutcome]:
     """Run the notebook at `path` and return the outcome of every graded test cell."""
-    return check_outcomes(run_notebook(Path(path), cell_timeout=cell_timeout))
+    path = Path(path)
+    logger.info("running %s in a fresh kernel (at most %d s per cell)", path, cell_timeout)
+    return check_outcomes(run_notebook(path, cell_timeout=cell_timeout))
 
 
 def format_outcomes(outcomes: list[CheckOutcome]) -> str:
