@@ -87,8 +87,14 @@ def check_outcomes(nb) -> list[CheckOutcome]:
 
 
 def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S) -> list[CheckOutcome]:
-    """Run the notebook at `path` and return the outcome of every graded test cell."""
+    """Run the notebook at `path` and return the outcome of every graded test cell.
+
+    Raises:
+        ValueError: the notebook has no graded cells (nothing to validate).
+    """
     path = Path(path)
+    if not any(is_test_cell(cell) for cell in nbformat.read(path, as_version=4).cells):
+        raise ValueError(f"{path.name} has no graded cells: is it an assignment of this course?")
     logger.info("running %s in a fresh kernel (at most %d s per cell)", path, cell_timeout)
     return check_outcomes(run_notebook(path, cell_timeout=cell_timeout))
 

@@ -1,4 +1,4 @@
-"""`python -m autograder`: where -v goes and what it shows."""
+"""`python -m autograder`: where -v goes and what it shows, validate on a non-assignment."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def test_verbose_counts_on_both_sides_of_the_command(tmp_path):
     """Is `-v grade -v` the same as -vv, which shows the traceback of an error?"""
     with pytest.raises(Exception, match="does not exist"):
         main(["-v", "grade", "-v", str(tmp_path / "missing"), "--out", str(tmp_path / "out")])
+
+
+def test_validate_without_graded_cells_says_so_and_exits_2(tmp_path, capsys):
+    """A notebook with no graded cell is not an assignment: one clear line, exit 2, nothing run."""
+    notes = _notebook(tmp_path / "notes.ipynb", graded=False)
+    assert main(["validate", str(notes)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "error: notes.ipynb has no graded cells: is it an assignment of this course?\n"
 
 
 @pytest.mark.slow
