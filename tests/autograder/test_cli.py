@@ -1,7 +1,8 @@
-"""`python -m autograder`: where -v goes and what it shows, validate on a non-assignment."""
+"""`python -m autograder`: where -v goes and what it shows, validate on a non-assignment, release."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.cli import main
+from tests.conftest import ROOT
 
 
 def _autograder(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -61,3 +63,17 @@ def test_verbose_shows_progress_lines(flags, shown, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1/1 checks passed" in run.stdout
     assert ("running " in run.stderr and "in a fresh kernel" in run.stderr) == shown, run.stderr
+
+
+@pytest.mark.slow
+def test_release_on_a_fresh_machine_prints_no_exchange_error(tmp_path):
+    """Does release, which needs no exchange, stay quiet about nbgrader's missing exchange?"""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "source" / "01_fitting", course / "source" / "01_fitting")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    run = _autograder("release", "01_fitting", cwd=course)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Unwritable" not in run.stdout + run.stderr
+    assert run.stderr == "", run.stderr  # nothing but warnings without -v, and there are none
+    assert run.stdout.startswith("released 01_fitting into")
+    assert (course / "release" / "01_fitting" / "01_fitting.ipynb").is_file()
