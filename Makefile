@@ -14,7 +14,7 @@ help:
 	@echo "make lab                JupyterLab on the course"
 	@echo "make release            regenerate release/ (and the example submissions) from source/"
 	@echo "make grade DIR=folder   autograde a folder or .zip of submissions into OUT=$(OUT)/"
-	@echo "make bench              measure notebook runtimes (benchmarks/results/)"
+	@echo "make bench              measure notebook runtimes and explorer updates (benchmarks/results/)"
 	@echo "make solutions          notebooks with solutions, without hidden tests, into solutions/"
 
 $(STAMP): pyproject.toml
@@ -50,6 +50,7 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/notebook_runtime.py
+	$(BIN)/python benchmarks/explorer_updates.py
 
 solutions: $(STAMP)
 	$(BIN)/python -m autograder solutions

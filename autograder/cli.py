@@ -2,11 +2,14 @@
 
 Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
 1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.
+`-v` (before or after the command) shows progress lines, `-vv` also debug lines, nbgrader's own
+log and the traceback of an error.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -71,20 +74,27 @@ def _solutions(args) -> int:
     return 0
 
 
+VERBOSE_HELP = "progress lines (-vv: also debug lines, nbgrader's log and tracebacks)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .sandbox import Limits
 
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
+    # -v after the command too; its own dest, since a sub-command's defaults overwrite the main one's
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("-v", "--verbose", action="count", default=0, dest="verbose_after", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
+    add_command = functools.partial(commands.add_parser, parents=[after])
 
-    release = commands.add_parser("release", help="regenerate release/ from source/")
+    release = add_command("release", help="regenerate release/ from source/")
     release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     release.add_argument("--root", default=".", help="the course folder (default: found from here)")
     release.set_defaults(run=_release)
 
-    grade = commands.add_parser("grade", help="autograde a folder or .zip of submissions")
+    grade = add_command("grade", help="autograde a folder or .zip of submissions")
     grade.add_argument("submissions", help="<student>/<assignment>/*.ipynb, or flat "
                        "<student>_<assignment>.ipynb files, or a .zip of those")
     grade.add_argument("--out", required=True, help="folder for grades.csv, results.json, feedback/")
@@ -121,30 +131,35 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
     grade.set_defaults(run=_grade)
 
-    validate = commands.add_parser("validate", help="run a notebook and report every visible check")
+    validate = add_command("validate", help="run a notebook and report every visible check")
     validate.add_argument("notebook", help="the .ipynb file to check")
     validate.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
     validate.set_defaults(run=_validate)
 
-    solutions = commands.add_parser("solutions", help="write the notebooks with solutions, without hidden tests")
+    solutions = add_command("solutions", help="write the notebooks with solutions, without hidden tests")
     solutions.add_argument("--out", default=None, help="output folder (default: solutions/ in the course)")
     solutions.add_argument("--root", default=".", help="the course folder (default: found from here)")
     solutions.set_defaults(run=_solutions)
     return parser
 
 
+def configure_logging(verbosity: int) -> None:
+    """Warnings only; 1: our progress lines (INFO); 2+: debug, nbgrader's own log included."""
+    logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.WARNING,
+                        format="%(message)s", stream=sys.stderr)
+    logger.setLevel((logging.WARNING, logging.INFO, logging.DEBUG)[min(verbosity, 2)])
+    # nbgrader logs through traitlets' logger, with a handler of its own
+    logging.getLogger("traitlets").setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # our progress lines at INFO; nbgrader's own logging only with -vv
-    logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else logging.WARNING,
-                        format="%(message)s", stream=sys.stderr)
-    logger.setLevel(logging.DEBUG if args.verbose >= 2 else logging.INFO)
-    if args.verbose < 2:  # nbgrader logs through traitlets' logger, with a handler of its own
-        logging.getLogger("traitlets").setLevel(logging.WARNING)
+    verbosity = args.verbose + args.verbose_after
+    configure_logging(verbosity)
     try:
         return args.run(args)
     except (FileNotFoundError, ValueError, RuntimeError) as error:  # SandboxUnavailable too
-        if args.verbose >= 2:
+        if verbosity >= 2:
             raise
         from .sandbox import SandboxUnavailable
 

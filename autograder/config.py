@@ -20,6 +20,7 @@ def apply_course_config(c: Config, root: Path | str | None = None,
 
     from .feedback import ScrubTestTracebacks
     from .kernel import GuardedExecute
+    from .math_offline import OfflineMathHTMLExporter
 
     if root is not None:  # else nbgrader's default: the current directory
         c.CourseDirectory.root = str(root)
@@ -38,6 +39,8 @@ def apply_course_config(c: Config, root: Path | str | None = None,
     # feedback never shows hidden tests: not their source, not their traceback lines
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTestTracebacks,
                                         CSSHTMLHeaderPreprocessor]
+    # formulas as MathML: the page needs no MathJax from a CDN
+    c.GenerateFeedback.exporter_class = OfflineMathHTMLExporter
     return c
 
 

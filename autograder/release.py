@@ -24,8 +24,14 @@ def venv_on_path() -> None:
 
 
 def release(*, root: Path, assignment_ids: list[str] | None = None) -> list[str]:
-    """Regenerate release/<id>/ from source/<id>/ for each id (default: all); return the ids."""
-    from nbgrader.apps import NbGraderAPI
+    """Regenerate release/<id>/ from source/<id>/ for each id (default: all); return the ids.
+
+    Runs nbgrader's GenerateAssignment, which needs no exchange. (NbGraderAPI would probe the
+    exchange and log "Unwritable directory" on a machine without one.)
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
 
     venv_on_path()
     known = assignments(root)
@@ -33,9 +39,12 @@ def release(*, root: Path, assignment_ids: list[str] | None = None) -> list[str]
     unknown = sorted(set(ids) - set(known))
     if unknown:
         raise ReleaseError(f"unknown assignment(s) {unknown}; source/ has {known}")
-    api = NbGraderAPI(config=course_config(root))
+    config = course_config(root)
     for assignment_id in ids:
-        result = api.generate_assignment(assignment_id, force=True, create=True)
+        coursedir = CourseDirectory(config=config, assignment_id=assignment_id)
+        generate = GenerateAssignment(coursedir=coursedir, config=config, force=True,
+                                      create_assignment=True)
+        result = capture_log(generate)
         if not result["success"]:
             raise ReleaseError(f"generate_assignment {assignment_id} failed:\n"
                                f"{result.get('error', '')}\n{result.get('log', '')}")

@@ -6,6 +6,7 @@ executed from a temporary copy, so the student's file is never modified.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from .config import CELL_TIMEOUT_S
 from .feedback import strip_ansi
 from .sanitize import is_test_cell
 
+logger = logging.getLogger(__name__)
 
 PASSED, FAILED, NOT_ATTEMPTED, NOT_RUN = "passed", "failed", "not attempted", "not run"
 SIGNS = {PASSED: "✅", FAILED: "❌", NOT_ATTEMPTED: "⬜", NOT_RUN: "…"}
@@ -85,8 +87,16 @@ def check_outcomes(nb) -> list[CheckOutcome]:
 
 
 def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S) -> list[CheckOutcome]:
-    """Run the notebook at `path` and return the outcome of every graded test cell."""
-    return check_outcomes(run_notebook(Path(path), cell_timeout=cell_timeout))
+    """Run the notebook at `path` and return the outcome of every graded test cell.
+
+    Raises:
+        ValueError: the notebook has no graded cells (nothing to validate).
+    """
+    path = Path(path)
+    if not any(is_test_cell(cell) for cell in nbformat.read(path, as_version=4).cells):
+        raise ValueError(f"{path.name} has no graded cells: is it an assignment of this course?")
+    logger.info("running %s in a fresh kernel (at most %d s per cell)", path, cell_timeout)
+    return check_outcomes(run_notebook(path, cell_timeout=cell_timeout))
 
 
 def format_outcomes(outcomes: list[CheckOutcome]) -> str:

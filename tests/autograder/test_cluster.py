@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 TIMING = ("seconds", "cell_seconds", "source", "digest")
+STARTUP_S = 300  # scheduler, then workers: seconds on an idle machine, much longer on a loaded one
 
 
 def comparable(out: Path) -> dict:
@@ -51,7 +52,7 @@ def dask_cluster(tmp_path_factory):
                                   stdout=subprocess.DEVNULL, stderr=open(folder / "scheduler.log", "w"),
                                   env=env, start_new_session=True)]
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_S
         while not (folder / "scheduler.json").exists():
             assert time.monotonic() < deadline, (folder / "scheduler.log").read_text()[-2000:]
             time.sleep(0.2)
@@ -65,8 +66,8 @@ def dask_cluster(tmp_path_factory):
         from distributed import Client
 
         address = json.loads((folder / "scheduler.json").read_text())["address"]
-        with Client(address, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=120)
+        with Client(address, timeout=f"{STARTUP_S}s") as client:
+            client.wait_for_workers(2, timeout=STARTUP_S)
         yield address
     finally:
         for process in reversed(processes):

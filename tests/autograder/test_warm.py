@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell
 from autograder.grade import grade
 from autograder.progress import Progress
 from autograder.results import SubmissionResult
-from autograder.sandbox import Limits, SandboxUnavailable, check_available
+from autograder.sandbox import SandboxUnavailable, check_available
 from tests.autograder.hostile import PERFECT, WRONG_ANSWER, _index
 from tests.conftest import ROOT
 
@@ -72,7 +72,7 @@ def test_nothing_of_one_student_reaches_the_next(tmp_path):
     _submission(submissions / "a_lurker" / "01_fitting", LURKER)
     _submission(submissions / "b_victim" / "01_fitting", VICTIM)
     results = {r.student_id: r for r in grade(submissions=submissions, out=tmp_path / "out", root=ROOT,
-                                                   workers=1, limits=Limits(cell_timeout_s=30), progress=False)}
+                                                   workers=1, progress=False)}  # default limits
     assert results["a_lurker"].score == 14
     victim = results["b_victim"]
     executed = nbformat.read(tmp_path / "out" / "autograded" / "b_victim" / "01_fitting" / "01_fitting.ipynb",

@@ -1,8 +1,7 @@
-"""Shared by the explorer tests: time an update, move a slider, check a companion notebook."""
+"""Shared by the explorer tests: move a slider, check a companion notebook."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
@@ -13,20 +12,6 @@ from tests.conftest import ROOT
 class FakeOutput:
     """Stands in for ipywidgets.Output where only `outputs` is used."""
     outputs: tuple = ()
-
-
-def median_seconds(function, repeats: int = 3) -> float:
-    """Median CPU time of `function()` over `repeats` calls, after one warm-up call.
-
-    CPU time, not wall time: on a shared, busy machine the wall time measures the neighbours.
-    """
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        function()
-        times.append(time.process_time() - start)
-    return sorted(times)[len(times) // 2]
 
 
 def sliders(box) -> dict:

@@ -15,7 +15,7 @@ from dlcourse.explorers._render import show_figure
 from dlcourse.explorers.dropout import (DROP_PROBABILITIES, NUM_EPOCHS, draw_dropout,
                                         dropout_history, explorer, gap_vs_p, noisy_digits)
 from tests.conftest import ROOT
-from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, median_seconds,
+from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion,
                                             run_without_errors, shown_png, sliders)
 
 
@@ -95,9 +95,15 @@ def test_history_rejects_bad_p(p):
         dropout_history(p)
 
 
-def test_one_update_is_fast(sweep):
-    """Is one redraw (figure + PNG) well under 0.5 s once the grid exists? (measured 0.09 s)"""
-    assert median_seconds(lambda: show_figure(FakeOutput(), draw_dropout(0.4))) < 0.5
+def test_an_update_trains_nothing_once_the_grid_exists(sweep):
+    """Is a redraw (figure + PNG) served from the cached runs, with no new training?
+
+    (The time of an update is measured by benchmarks/explorer_updates.py.)
+    """
+    before = dropout._train.cache_info()
+    show_figure(FakeOutput(), draw_dropout(0.4))
+    after = dropout._train.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
 
 
 def test_explorer_returns_none_without_display_grading_or_ipywidgets(monkeypatch):

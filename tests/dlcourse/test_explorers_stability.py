@@ -16,7 +16,7 @@ from dlcourse.explorers._render import show_figure
 from dlcourse.explorers.stability import (ACTIVATIONS, INITIALIZERS, draw_profile, explorer,
                                           layer_profile, make_weights)
 from tests.conftest import ROOT
-from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion, median_seconds,
+from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion,
                                             run_without_errors, shown_png, sliders)
 
 KEYS = ("forward_std", "backward_std", "grad_norm")
@@ -124,12 +124,16 @@ def test_profile_rejects_bad_arguments():
         layer_profile(0, "relu", "Xavier")
 
 
-def test_one_update_is_fast():
-    """Is one uncached update at the deepest setting (profile + figure + PNG) under 0.5 s? (measured 0.2 s)"""
-    def update():
-        stability._profile.cache_clear()
-        show_figure(FakeOutput(), draw_profile(30, "tanh", "Kaiming"))
-    assert median_seconds(update) < 0.5
+def test_an_update_computes_its_profile_once_and_then_reuses_it():
+    """Does a new setting run one forward/backward pass, and returning to it none?
+
+    (The time of an update is measured by benchmarks/explorer_updates.py.)
+    """
+    stability._profile.cache_clear()
+    show_figure(FakeOutput(), draw_profile(30, "tanh", "Kaiming"))
+    assert stability._profile.cache_info()[:2] == (0, 1)  # (hits, misses)
+    show_figure(FakeOutput(), draw_profile(30, "tanh", "Kaiming"))
+    assert stability._profile.cache_info()[:2] == (1, 1)
 
 
 def test_explorer_returns_none_without_display_grading_or_ipywidgets(monkeypatch):

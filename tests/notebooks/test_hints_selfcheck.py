@@ -161,32 +161,27 @@ def test_each_visible_test_cell_runs_the_registered_suites(assignment, monkeypat
 
 # -- the summary cell in executed notebooks -------------------------------------------------------
 
-def _summary_output(nb) -> tuple[str, float]:
-    """The summary cell's stdout and its run time in seconds (from nbclient's timing metadata)."""
+def _summary_output(nb) -> str:
+    """The summary cell's stdout (it must have run without an error or stderr)."""
     cell = nb.cells[-1]
     assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], cell.outputs
-    timing = cell.metadata["execution"]
-    from datetime import datetime
-    seconds = (datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
-               - datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream"), seconds
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
 
 
 @pytest.mark.slow
 def test_summary_of_the_released_stub_lists_every_exercise_as_not_attempted():
     nb = run_notebook(ROOT / "release" / "03_dropout" / "03_dropout.ipynb")
-    text, seconds = _summary_output(nb)
+    text = _summary_output(nb)
     exercises = REGISTRY["03_dropout"]
     for exercise in exercises:
         row = next(line for line in text.splitlines() if f"{exercise.label}  {exercise.suites[0]} " in line)
         assert "⬜ not attempted" in row, row
     assert f"0/{len(exercises)} exercises pass" in text
-    assert seconds < 1.0  # measured about 0.01 s; generous for a loaded machine
 
 
 @pytest.mark.slow
 def test_summary_of_the_source_notebook_says_everything_passes():
     nb = run_notebook(ROOT / "source" / "01_fitting" / "01_fitting.ipynb")
-    text, _ = _summary_output(nb)
+    text = _summary_output(nb)
     count = len(REGISTRY["01_fitting"])
     assert text.count("✅ passed") == count and f"{count}/{count} exercises pass" in text, text
