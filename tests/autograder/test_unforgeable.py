@@ -159,3 +159,27 @@ def test_prepare_scratch_follows_no_link(tmp_path):
     prepare_scratch(scratch, 61999)
     assert target.stat().st_uid == 0
     assert (scratch / "file").stat().st_uid == 61999 and scratch.stat().st_uid == 61999
+
+
+@pytest.mark.slow
+def test_a_warm_host_gives_each_unit_a_fresh_folder_and_leaves_nothing(tmp_path):
+    """The zygote starts (no silent fall-back to cold kernels) and finish_unit empties its root."""
+    from autograder.sandbox import FIRST_SANDBOX_UID
+    from autograder.warm import KernelHost
+
+    _needs_sandbox()
+    host = KernelHost(tmp_path / "sandbox", Limits(), FIRST_SANDBOX_UID + 99 if os.geteuid() == 0 else None,
+                      tmp_path / "zygote.log")
+    try:
+        host.start()
+        first = host.new_unit()
+        (first / "locked").mkdir()
+        (first / "locked" / "planted.py").write_text("x")
+        (first / "locked").chmod(0o555)
+        host.finish_unit()
+        assert list(host.root.iterdir()) == []
+        second = host.new_unit()
+        assert second != first and list(second.iterdir()) == []
+        assert host.alive()
+    finally:
+        host.close()
