@@ -158,8 +158,9 @@ HOSTILE = {
                       "tampered", 13, "test_mse: this cell passed without any check"),
     "rebound_hidden_check": (solution("underfitting_answer",
                                       "underfitting_degree = 3\ncheck_answer = lambda *args, **kwargs: True"),
-                             # check_answer is rebound for the two other questions too
-                             "tampered", 11, "test_underfitting_answer: this cell passed"),
+                             # the grader evaluates check_answer itself: the rebinding changes
+                             # nothing, and only the wrong answer loses its point
+                             "ok", 13, None),
     "edited_test": (edit("test_mse", _set_source), "tampered", 14, "'test_mse' was edited"),
     "deleted_test": (edit("test_kfold_indices", _delete), "tampered", 14, "'test_kfold_indices' was deleted"),
     "renamed_test": (edit("test_mse", _rename), "tampered", 14, "'test_mse_v2' is not in the assignment"),
