@@ -6,7 +6,8 @@ import zipfile
 
 import pytest
 
-from autograder.collect import CollectError, discover, safe_id
+from autograder.collect import CollectError, discover
+from autograder.intake import take_in
 
 ASSIGNMENTS = ["01_fitting", "02_weight_decay"]
 
@@ -31,10 +32,11 @@ def test_nbgrader_layout_accepts_a_renamed_notebook(tmp_path):
 def test_flat_lms_names(tmp_path):
     for name in ["alice_01_fitting.ipynb", "smith_bob_12345_02_weight_decay-1.ipynb", "notes.ipynb"]:
         (tmp_path / name).write_text("{}")
-    found = {(s.student_id, s.assignment): s for s in discover(tmp_path, ASSIGNMENTS, tmp_path / "s")}
-    assert ("alice", "01_fitting") in found
-    assert ("smith_bob_12345", "02_weight_decay") in found
-    assert found[("notes", "")].problem.startswith("invalid: cannot tell the assignment")
+    intake = take_in(tmp_path, ASSIGNMENTS, tmp_path / "s")
+    assert [(s.student_id, s.assignment) for s in intake.submissions] == \
+        [("alice", "01_fitting"), ("smith_bob_12345", "02_weight_decay")]
+    [notes] = intake.listed
+    assert notes.origin == "notes.ipynb" and notes.reason.startswith("the file name is not <student>_<assignment>")
 
 
 def test_zip_is_extracted_safely(tmp_path):
@@ -56,6 +58,10 @@ def test_bad_paths_give_clear_errors(tmp_path):
         discover(tmp_path / "grades.txt", ASSIGNMENTS, tmp_path)
 
 
-def test_safe_id():
-    assert safe_id("Zoë O'Brien") == "Zo_O_Brien"
-    assert safe_id("../..") == "unknown"
+
+def test_ids_are_never_mangled(tmp_path):
+    """Names safe_id once turned into `Zo_O_Brien` (and merged) are kept as given."""
+    for name in ["Zoë O'Brien_01_fitting.ipynb", "Zoé O'Brien_01_fitting.ipynb"]:
+        (tmp_path / name).write_text("{}")
+    assert sorted(s.student_id for s in discover(tmp_path, ASSIGNMENTS, tmp_path / "s")) == \
+        ["Zoé O'Brien", "Zoë O'Brien"]
