@@ -26,6 +26,7 @@ def _release(args) -> int:
 
 
 def _grade(args) -> int:
+    from .cli_class import class_options
     from .config import find_course_root
     from .export import format_table
     from .grade import grade
@@ -39,12 +40,13 @@ def _grade(args) -> int:
     results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
                     workers=args.workers, limits=limits, sandbox=not args.no_sandbox,
                     warm=not args.cold, dask=args.dask, progress=not args.quiet,
-                    gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook)
+                    gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook,
+                    options=class_options(args))
     print(format_table(results, symbols=sys.stdout.encoding.lower().startswith("utf")))
     print(f"\n{len(results)} submission(s) graded.\n"
           f"  grades:    {out / 'grades.csv'} (per test), {out / 'grades_totals.csv'} (for an LMS)\n"
           f"  report:    {out / 'report.html'} (also .md and .json)\n"
-          f"  details:   {out / 'results.json'}\n"
+          f"  details:   {out / 'results.json'}, {out / 'files.csv'} (every input file)\n"
           f"  feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
     return 0
 
@@ -72,6 +74,7 @@ def _solutions(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_class import add_class_options
     from .sandbox import Limits
 
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
@@ -119,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start a fresh grader process and kernel per notebook (slower; default: "
                             "warm workers whose sandboxed kernel factory forks pre-imported kernels)")
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
+    add_class_options(grade)
     grade.set_defaults(run=_grade)
 
     validate = commands.add_parser("validate", help="run a notebook and report every visible check")

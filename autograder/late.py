@@ -32,11 +32,16 @@ def parse_due(text: str) -> datetime:
 
 def parse_timestamp(text: str) -> datetime | None:
     """A submission time as nbgrader reads timestamp.txt (no zone means UTC); None if unreadable."""
+    import dateutil.parser
     from nbgrader.utils import parse_utc
 
     text = text.strip()
     try:
-        naive_utc = parse_utc(text)
+        if len(text.split(" ")) == 3 and text.split(" ")[2].isalpha():  # "... UTC", as nbgrader writes it
+            naive_utc = parse_utc(text)
+        else:  # parse_utc would read a "+0100" offset as 100 seconds
+            moment = dateutil.parser.parse(text)
+            naive_utc = moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
     except (ValueError, OverflowError):
         match = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)[-_ T](\d\d)[-:](\d\d)[-:](\d\d)", text)
         if not match:
