@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {release,grade,validate,solutions}` (also `dlcourse-grade`).
+"""Command line: `python -m autograder {release,grade,export,validate,solutions}` (also `dlcourse-grade`).
 
 Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
 1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.
@@ -74,7 +74,7 @@ def _solutions(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .cli_class import add_class_options
+    from .cli_class import add_class_options, add_commands
     from .sandbox import Limits
 
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
     add_class_options(grade)
     grade.set_defaults(run=_grade)
+    add_commands(commands)
 
     validate = commands.add_parser("validate", help="run a notebook and report every visible check")
     validate.add_argument("notebook", help="the .ipynb file to check")

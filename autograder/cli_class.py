@@ -1,9 +1,13 @@
-"""Command-line pieces for a real class: intake, roster and late options of `grade` (cli.py adds them)."""
+"""Command-line pieces for a real class: intake, roster and late options of `grade`, and the
+`export` command (cli.py registers them)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+EXPORT_TARGETS = ("canvas", "moodle", "gradescope")
+
 
 def add_class_options(grade: argparse.ArgumentParser) -> None:
     """Options of `grade` for LMS downloads, the roster, due dates and regrading."""
@@ -44,3 +48,32 @@ def class_options(args: argparse.Namespace):
                         due=parse_due(args.due) if args.due else None,
                         late_policy=LatePolicy.parse(args.late_penalty), regrade=args.regrade,
                         students=selected_ids(args.student), assignments=chosen, bom=args.bom)
+
+
+def _export(args) -> int:
+    from .lms import export
+
+    written = export(Path(args.graded), Path(args.out), to=args.to, bom=args.bom,
+                     columns=dict(_pair(c) for c in args.column or ()))
+    print(f"wrote {len(written)} file(s) for {args.to} into {args.out}")
+    return 0
+
+
+def _pair(text: str) -> tuple[str, str]:
+    assignment, sep, header = text.partition("=")
+    if not sep or not assignment or not header:
+        raise ValueError(f"--column {text!r}: write ASSIGNMENT=HEADER, e.g. 01_fitting='Homework 1 (4567)'")
+    return assignment, header
+
+
+def add_commands(commands) -> None:
+    """`export`."""
+    export = commands.add_parser("export", help="turn a graded OUT folder into an LMS's import files")
+    export.add_argument("graded", metavar="GRADED", help="the --out folder of a finished `grade` run")
+    export.add_argument("--to", choices=EXPORT_TARGETS, required=True, help="the LMS to import into")
+    export.add_argument("--out", required=True, help="folder for the import files")
+    export.add_argument("--column", action="append", metavar="ASSIGNMENT=HEADER",
+                        help="Canvas column header of an assignment, e.g. 01_fitting='Homework 1 (4567)' "
+                             "(default: the assignment id)")
+    export.add_argument("--bom", action="store_true", help="start the CSVs with a UTF-8 BOM (for Excel)")
+    export.set_defaults(run=_export)
