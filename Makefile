@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= grading-out
 DEMO   := demo-out
+GRADESCOPE := gradescope
 
-.PHONY: help setup release demo test test-fast lab grade bench solutions clean
+.PHONY: help setup release demo test test-fast lab grade bench solutions gradescope clean
 
 help:
 	@echo "make demo               set up, release, grade examples/submissions into $(DEMO)/"
@@ -16,6 +17,7 @@ help:
 	@echo "make grade DIR=folder   autograde a folder or .zip of submissions into OUT=$(OUT)/"
 	@echo "make bench              measure notebook runtimes (benchmarks/results/)"
 	@echo "make solutions          notebooks with solutions, without hidden tests, into solutions/"
+	@echo "make gradescope         one Gradescope autograder zip per assignment into $(GRADESCOPE)/"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 2; }
@@ -52,6 +54,9 @@ bench: $(STAMP)
 
 solutions: $(STAMP)
 	$(BIN)/python -m autograder solutions
+
+gradescope: $(STAMP)
+	$(BIN)/python -m autograder gradescope build --out $(GRADESCOPE)
 
 clean:
 	rm -rf $(DEMO) $(OUT) submitted autograded feedback gradebook.db .pytest_cache

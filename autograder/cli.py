@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {release,grade,export,validate,solutions}` (also `dlcourse-grade`).
+"""Command line: `python -m autograder {release,grade,export,gradescope,validate,solutions}` (also `dlcourse-grade`).
 
 Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
 1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.

@@ -1,5 +1,5 @@
 """Command-line pieces for a real class: intake, roster and late options of `grade`, and the
-`export` command (cli.py registers them)."""
+`export` and `gradescope` commands (cli.py registers them)."""
 
 from __future__ import annotations
 
@@ -66,8 +66,20 @@ def _pair(text: str) -> tuple[str, str]:
     return assignment, header
 
 
+def _gradescope(args) -> int:
+    from .config import find_course_root
+    from .gradescope import build_autograder, run_autograder
+
+    if args.action == "build":
+        root = find_course_root(args.root)
+        for path in build_autograder(root=root, out=Path(args.out), assignments=args.assignments or None):
+            print(f"wrote {path}")
+        return 0
+    return run_autograder(Path(args.dir), assignment=args.assignment)
+
+
 def add_commands(commands) -> None:
-    """`export`."""
+    """`export` and `gradescope`."""
     export = commands.add_parser("export", help="turn a graded OUT folder into an LMS's import files")
     export.add_argument("graded", metavar="GRADED", help="the --out folder of a finished `grade` run")
     export.add_argument("--to", choices=EXPORT_TARGETS, required=True, help="the LMS to import into")
@@ -77,3 +89,13 @@ def add_commands(commands) -> None:
                              "(default: the assignment id)")
     export.add_argument("--bom", action="store_true", help="start the CSVs with a UTF-8 BOM (for Excel)")
     export.set_defaults(run=_export)
+
+    gradescope = commands.add_parser("gradescope", help="build or run a Gradescope autograder")
+    gradescope.add_argument("action", choices=("build", "run"),
+                            help="build: one autograder zip per assignment; run: what run_autograder calls")
+    gradescope.add_argument("assignments", nargs="*", help="build: assignment ids (default: all)")
+    gradescope.add_argument("--out", default="gradescope", help="build: folder for the zips (default gradescope/)")
+    gradescope.add_argument("--root", default=".", help="build: the course folder (default: found from here)")
+    gradescope.add_argument("--dir", default="/autograder", help="run: Gradescope's folder (default /autograder)")
+    gradescope.add_argument("--assignment", default=None, help="run: the assignment this autograder grades")
+    gradescope.set_defaults(run=_gradescope)

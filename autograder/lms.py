@@ -138,6 +138,8 @@ def gradescope_results(result: SubmissionResult) -> dict:
               "output": cell.message or ("passed" if cell.passed else "failed"), "visibility": "visible"}
              for cell in result.cells]
     lines = [f"status: {result.status}" + (f" ({result.detail})" if result.detail else "")]
+    if result.late:
+        lines.append(f"late: submitted {result.submitted_at or 'after the due date'}")
     if result.late_penalty:
         lines.append(f"late penalty: -{result.late_penalty:g} (score {result.score:g}, final {result.final_score:g})")
     return {"score": result.final_score, "execution_time": round(result.seconds), "output": "\n".join(lines),
