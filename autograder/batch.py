@@ -70,7 +70,7 @@ def check_selection(options: ClassOptions, intake: Intake, roster: dict[str, Stu
 
 def plan(intake: Intake, out: Path, root: Path, options: ClassOptions, settings: dict) -> Plan:
     """Key every submission (reuse.py) and decide: reuse its record, grade it, or leave it out."""
-    fingerprints = {a: assignment_fingerprint(root, a) for a in {s.assignment for s in intake.submissions}}
+    fingerprints = {a: assignment_fingerprint(root, a) if a else "" for a in {s.assignment for s in intake.submissions}}
     result = Plan()
     for submission in intake.submissions:
         key = unit_key(file_digest(submission.path), fingerprints[submission.assignment], settings)
@@ -108,6 +108,9 @@ def complete(results: list[tuple[Submission, SubmissionResult]], intake: Intake,
                 completed.append(SubmissionResult(student.student_id, assignment, "missing", detail,
                                                   zero_cells(cells_of(assignment), detail), name=student.name,
                                                   lms_id=student.lms_id, on_roster=True))
+    strangers = sorted({r.student_id for r in completed if r.on_roster is False})
+    if strangers:
+        logger.warning("graded, but not on the roster (on_roster = no in grades_totals.csv): %s", ", ".join(strangers))
     completed.sort(key=lambda r: (r.assignment, r.student_id))
     return completed
 

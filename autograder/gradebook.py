@@ -96,13 +96,7 @@ def merge_results(root: Path, out: Path, results: list[SubmissionResult], db_url
     with Gradebook(db_url, COURSE_ID) as gb:
         notebooks = {a: _check_assignment(gb, root, a, [r for r in mergeable if r.assignment == a])
                      for a in sorted({r.assignment for r in mergeable})}
-        if due is not None:
-            for assignment in notebooks:
-                gb.update_or_create_assignment(assignment, duedate=due.astimezone(timezone.utc).replace(tzinfo=None))
-        merging = {id(r) for r in mergeable}
-        for result in results:  # a missing one too: nbgrader export lists a 0
-            if id(result) in merging or result.status == "missing":
-                _update_student(gb, result, (roster or {}).get(result.student_id))
+        _record_class(gb, results, mergeable, list(notebooks), roster or {}, due)
         for result in mergeable:
             key = f"{result.student_id}/{result.assignment}"
             if _has_manual_entries(gb, result):
@@ -160,6 +154,18 @@ def _check_assignment(gb, root: Path, assignment: str, results: list[SubmissionR
                     f"the gradebook's {assignment} is out of date: it has no graded cell "
                     f"{cell.grade_id!r} worth {cell.max_points:g} point(s): {rerelease}")
     return notebook.name
+
+
+def _record_class(gb, results: list[SubmissionResult], mergeable: list[SubmissionResult],
+                  assignments: list[str], roster: dict, due: datetime | None) -> None:
+    """The due date of each assignment, and each student (a missing one too: nbgrader export lists a 0)."""
+    if due is not None:
+        for assignment in assignments:
+            gb.update_or_create_assignment(assignment, duedate=due.astimezone(timezone.utc).replace(tzinfo=None))
+    merging = {id(r) for r in mergeable}
+    for result in results:
+        if id(result) in merging or result.status == "missing":
+            _update_student(gb, result, roster.get(result.student_id))
 
 
 def _update_student(gb, result: SubmissionResult, student) -> None:

@@ -51,13 +51,13 @@ class Layout:
         self.assignments = assignments
         self.known = known or {}  #: "lms:<id>" or "name:<full name>" -> the roster's student id
         alternatives = "|".join(map(re.escape, sorted(assignments, key=len, reverse=True)))
-        self._named = re.compile(r"(?<![0-9A-Za-z])(%s)(?![0-9A-Za-z])" % alternatives)
-        self._flat = re.compile(r"^(?P<student>.+?)[_-](?P<assignment>%s)(?![0-9A-Za-z])(?P<rest>.*)$"
+        self.named = re.compile(r"(?<![0-9A-Za-z])(%s)(?![0-9A-Za-z])" % alternatives)
+        self.flat_name = re.compile(r"^(?P<student>.+?)[_-](?P<assignment>%s)(?![0-9A-Za-z])(?P<rest>.*)$"
                                 % alternatives)
 
     def assignment_in(self, text: str) -> str:
         """The one assignment id that `text` names ('' if none, or several)."""
-        found = set(self._named.findall(text))
+        found = set(self.named.findall(text))
         return found.pop() if len(found) == 1 else ""
 
     def student(self, name: str, lms_id: str) -> str:
@@ -82,7 +82,7 @@ def claim_nbgrader(path: PurePosixPath, layout: Layout) -> Claim | str:
 
 
 def claim_flat(path: PurePosixPath, layout: Layout) -> Claim | str:
-    match = layout._flat.match(path.stem)
+    match = layout.flat_name.match(path.stem)
     if not match:
         return f"the file name is not <student>_<assignment>.ipynb with one of {layout.assignments}"
     return Claim(normalize_id(match["student"]), match["assignment"],
