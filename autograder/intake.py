@@ -63,7 +63,8 @@ def take_in(path: Path, assignments: list[str], scratch: Path, options: IntakeOp
     `known`: the roster's ids by LMS identity ("lms:<id>", "name:<full name>"), so LMS downloads
     are filed under the roster's student ids.
     """
-    path, prefix, listed = _open(Path(path), scratch)
+    given = Path(path)
+    path, prefix, listed = _open(given, scratch)
     if options.layout not in LAYOUTS:
         raise CollectError(f"--layout {options.layout!r}: use one of {', '.join(LAYOUTS)}")
     layout = Layout(assignments, known)
@@ -92,8 +93,8 @@ def take_in(path: Path, assignments: list[str], scratch: Path, options: IntakeOp
         intake.submissions.append(_latest(group, path, prefix, intake.listed, assignments))
     if name == "nbgrader":
         intake.submissions += _empty_folders(path, files, layout, prefix)
-    _refuse_nothing(intake, path, assignments)
-    logger.info("%s: %s layout, %d submission(s), %d other file(s) listed", path, name,
+    _refuse_nothing(intake, given, assignments)
+    logger.info("%s: %s layout, %d submission(s), %d other file(s) listed", given, name,
                 len(intake.submissions), len(intake.listed))
     return intake
 

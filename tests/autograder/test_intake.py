@@ -169,6 +169,13 @@ def test_every_file_is_accounted_for(tmp_path):
     assert [s.origin for s in intake.submissions] == ["a_01_fitting-2.ipynb"]
 
 
+def test_an_empty_zip_names_the_zip(tmp_path):
+    with zipfile.ZipFile(tmp_path / "download.zip", "w") as zf:
+        zf.writestr("readme.txt", "nothing here")
+    with pytest.raises(IntakeError, match=r"nothing to grade in .*download\.zip \(flat layout\): 1 not a notebook"):
+        take_in(tmp_path / "download.zip", ASSIGNMENTS, tmp_path / "s")
+
+
 def test_empty_folder_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(IntakeError, match="is empty"):
