@@ -4,7 +4,7 @@ Each `claim_*` function takes the path of a notebook relative to the input folde
 `Claim`, or the reason (one line) why the path does not follow that layout:
 
 - nbgrader: `<student>/<assignment>/<any>.ipynb` (what `nbgrader collect` writes), at any depth;
-- flat: `<student>_<assignment>[anything].ipynb` (or `-` instead of `_`);
+- flat: `<student>_<assignment>[anything].ipynb` (or `-` instead of `_`), or `<student>.ipynb`;
 - Canvas bulk download: `<name>[_LATE]_<user id>_<file id>_<original name>`; a resubmitted file
   gets `-1`, `-2` ... before its extension; an anonymous one has `anon_<id>` for the user id;
 - Moodle "Download all submissions": `<Full Name>_<participant id>_assignsubmission_file_/`
@@ -81,10 +81,12 @@ def claim_nbgrader(path: PurePosixPath, layout: Layout) -> Claim | str:
                  rank=(preferred, copy_number(path.stem), path.name))
 
 
-def claim_flat(path: PurePosixPath, layout: Layout) -> Claim | str:
+def claim_flat(path: PurePosixPath, layout: Layout) -> Claim:
+    """`<student>_<assignment>...`; a name without an assignment is `<student>.ipynb` for no assignment
+    (graded as `--assignment` when one is given, else an `invalid` row naming the file)."""
     match = layout.flat_name.match(path.stem)
     if not match:
-        return f"the file name is not <student>_<assignment>.ipynb with one of {layout.assignments}"
+        return Claim(normalize_id(path.stem), "", rank=(copy_number(path.stem), path.name))
     return Claim(normalize_id(match["student"]), match["assignment"],
                  rank=(copy_number(match["rest"]), path.name))
 

@@ -7,7 +7,6 @@ import zipfile
 import pytest
 
 from autograder.collect import CollectError, discover
-from autograder.intake import take_in
 
 ASSIGNMENTS = ["01_fitting", "02_weight_decay"]
 
@@ -32,11 +31,10 @@ def test_nbgrader_layout_accepts_a_renamed_notebook(tmp_path):
 def test_flat_lms_names(tmp_path):
     for name in ["alice_01_fitting.ipynb", "smith_bob_12345_02_weight_decay-1.ipynb", "notes.ipynb"]:
         (tmp_path / name).write_text("{}")
-    intake = take_in(tmp_path, ASSIGNMENTS, tmp_path / "s")
-    assert [(s.student_id, s.assignment) for s in intake.submissions] == \
-        [("alice", "01_fitting"), ("smith_bob_12345", "02_weight_decay")]
-    [notes] = intake.listed
-    assert notes.origin == "notes.ipynb" and notes.reason.startswith("the file name is not <student>_<assignment>")
+    found = {(s.student_id, s.assignment): s for s in discover(tmp_path, ASSIGNMENTS, tmp_path / "s")}
+    assert ("alice", "01_fitting") in found
+    assert ("smith_bob_12345", "02_weight_decay") in found
+    assert found[("notes", "")].problem.startswith("invalid: cannot tell the assignment")
 
 
 def test_zip_is_extracted_safely(tmp_path):

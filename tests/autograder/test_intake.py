@@ -95,6 +95,14 @@ def test_canvas_download_for_one_assignment(tmp_path):
         [("jsmith", "01_fitting", ""), ("leeann_1002", "01_fitting", ""), ("zhang.wei", "01_fitting", "")]
 
 
+def test_student_named_files_for_one_assignment(tmp_path):
+    """A folder of <student>.ipynb files is one assignment's when --assignment names it."""
+    make(tmp_path, "ann.ipynb", "bob_01_fitting.ipynb")
+    intake = take_in(tmp_path, ASSIGNMENTS, tmp_path / "s", IntakeOptions(default_assignment="01_fitting"))
+    assert [(s.student_id, s.assignment, s.problem) for s in intake.submissions] == \
+        [("ann", "01_fitting", ""), ("bob", "01_fitting", "")]
+
+
 def test_moodle_folders(tmp_path):
     make(tmp_path, "Ann Lee_1234567_assignsubmission_file_/01_fitting.ipynb",
          "Ann Lee_1234567_assignsubmission_onlinetext_/onlinetext.html",
@@ -166,7 +174,7 @@ def test_every_file_is_accounted_for(tmp_path):
     intake = take_in(tmp_path, ASSIGNMENTS, tmp_path / "scratch")
     on_disk = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if not p.is_dir() and "scratch" not in p.parts}
     assert accounted(intake) == on_disk
-    assert [s.origin for s in intake.submissions] == ["a_01_fitting-2.ipynb"]
+    assert [(s.origin, s.problem[:7]) for s in intake.submissions] == [("a_01_fitting-2.ipynb", ""), ("b.ipynb", "invalid")]
 
 
 def test_an_empty_zip_names_the_zip(tmp_path):
