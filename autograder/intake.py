@@ -69,13 +69,7 @@ def take_in(path: Path, assignments: list[str], scratch: Path, options: IntakeOp
         raise CollectError(f"--layout {options.layout!r}: use one of {', '.join(LAYOUTS)}")
     layout = Layout(assignments, known)
     files = sorted(_walk(path), key=str)
-    notebooks = [rel for rel in files if rel.suffix == ".ipynb" and not _ignored(rel)]
-    if options.filename_regex:
-        name, pattern = "regex", check_regex(options.filename_regex)
-        claim = lambda rel: claim_regex(rel, layout, pattern)  # noqa: E731
-    else:
-        name = detect(notebooks, layout) if options.layout == "auto" else options.layout
-        claim = lambda rel: CLAIMS[name](rel, layout)  # noqa: E731
+    name, claim = _claimer(options, layout, [rel for rel in files if rel.suffix == ".ipynb" and not _ignored(rel)])
     intake = Intake(name, listed=listed)
     claims: dict[tuple[str, str], list[tuple[Claim, PurePosixPath]]] = defaultdict(list)
     for rel in files:
@@ -97,6 +91,15 @@ def take_in(path: Path, assignments: list[str], scratch: Path, options: IntakeOp
     logger.info("%s: %s layout, %d submission(s), %d other file(s) listed", given, name,
                 len(intake.submissions), len(intake.listed))
     return intake
+
+
+def _claimer(options: IntakeOptions, layout: Layout, notebooks: list[PurePosixPath]):
+    """The layout's name and its claim function: the regex if given, else --layout, else detected."""
+    if options.filename_regex:
+        pattern = check_regex(options.filename_regex)
+        return "regex", lambda rel: claim_regex(rel, layout, pattern)
+    name = detect(notebooks, layout) if options.layout == "auto" else options.layout
+    return name, lambda rel: CLAIMS[name](rel, layout)
 
 
 def _open(path: Path, scratch: Path) -> tuple[Path, str, list[Listed]]:

@@ -122,7 +122,7 @@ def namespace_advice() -> str:
             "or with seccomp and AppArmor unconfined).")
 
 
-def _package_folders() -> list[Path]:
+def package_folders() -> list[Path]:
     """The folders of the course's packages as this process imports them (maybe from the current
     folder, a course copy, rather than from where the environment installed them)."""
     folders = []
@@ -135,14 +135,14 @@ def _package_folders() -> list[Path]:
 
 def _readonly_paths() -> list[Path]:
     """Python, the virtual environment and the folders of the packages the kernel imports."""
-    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), *_package_folders()})
+    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), *package_folders()})
 
 
 def package_search_path() -> str:
     """PYTHONPATH inside the sandbox: the kernel imports the very packages the grader imported
     (its working folder is the scratch folder, so `python -m` alone would find the installed ones,
     which may lie outside the mounts: an editable install of another copy of the course)."""
-    return os.pathsep.join(dict.fromkeys(str(folder.parent) for folder in _package_folders()))
+    return os.pathsep.join(dict.fromkeys(str(folder.parent) for folder in package_folders()))
 
 
 def _mounts(scratch: Path) -> list[str]:
