@@ -100,7 +100,7 @@ def write_status_feedback(out: Path, result: SubmissionResult) -> None:
         f"<p>Your submission could not be graded: {html.escape(STATUSES[result.status])}.</p>"
         f"<p>{html.escape(result.detail)}</p>"
         "<p>Please check that you submitted the notebook you worked on (a .ipynb file saved from "
-        "JupyterLab), then contact your instructor.</p></body></html>")
+        "JupyterLab), then contact your instructor.</p></body></html>", encoding="utf-8")
 
 
 def write_outputs(out: Path, results: list[SubmissionResult],
