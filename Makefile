@@ -5,17 +5,20 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= grading-out
 DEMO   := demo-out
+GRADESCOPE := gradescope
 
-.PHONY: help setup release demo test test-fast lab grade bench solutions clean
+.PHONY: help setup release demo test test-fast lab grade bench solutions gradescope clean
 
 help:
-	@echo "make demo               set up, release, grade examples/submissions into $(DEMO)/"
+	@echo "make demo               grade examples/submissions in a scratch course, into $(DEMO)/ (your gradebook untouched)"
 	@echo "make test               the whole test suite"
 	@echo "make lab                JupyterLab on the course"
 	@echo "make release            regenerate release/ (and the example submissions) from source/"
 	@echo "make grade DIR=folder   autograde a folder or .zip of submissions into OUT=$(OUT)/"
 	@echo "make bench              measure notebook runtimes and explorer updates (benchmarks/results/)"
 	@echo "make solutions          notebooks with solutions, without hidden tests, into solutions/"
+	@echo "make gradescope         one Gradescope autograder zip per assignment into $(GRADESCOPE)/"
+	@echo "make clean              remove what make generated and can regenerate; never grades or submissions"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 2; }
@@ -31,9 +34,15 @@ release: $(STAMP)
 	$(BIN)/python -m autograder release
 	$(BIN)/python examples/build_submissions.py
 
-demo: release
-	$(BIN)/python -m autograder -v grade examples/submissions --out $(DEMO)
-	@echo "Open $(DEMO)/feedback/carol/01_fitting/01_fitting.html to see what a student receives."
+# a scratch course in $(DEMO)/course: the course's own gradebook.db, submitted/ and release/ are never touched
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	mkdir -p $(DEMO)/course
+	cp -R source nbgrader_config.py $(DEMO)/course/
+	$(BIN)/python -m autograder release --root $(DEMO)/course
+	$(BIN)/python -m autograder -v grade examples/submissions --out $(DEMO) --root $(DEMO)/course
+	@echo "Open $(DEMO)/feedback/carol/01_fitting/01_fitting.html to see what a student receives;"
+	@echo "$(DEMO)/course is a scratch course holding the demo's gradebook."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
@@ -55,5 +64,11 @@ bench: $(STAMP)
 solutions: $(STAMP)
 	$(BIN)/python -m autograder solutions
 
+gradescope: $(STAMP)
+	$(BIN)/python -m autograder gradescope build --out $(GRADESCOPE)
+
+# only what make generated and can regenerate: grades (gradebook.db, submitted/, autograded/,
+# feedback/, $(OUT)/) are never deleted here
 clean:
-	rm -rf $(DEMO) $(OUT) submitted autograded feedback gradebook.db .pytest_cache
+	rm -rf $(DEMO) solutions $(GRADESCOPE) benchmarks/out .pytest_cache
+	@echo "kept: gradebook.db, submitted/, autograded/, feedback/ and $(OUT)/ (grades: delete them yourself if you mean to)"

@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {release,grade,validate,solutions}` (also `dlcourse-grade`).
+"""Command line: `python -m autograder {release,grade,export,gradescope,validate,solutions}` (also `dlcourse-grade`).
 
 Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
 1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.
@@ -29,6 +29,7 @@ def _release(args) -> int:
 
 
 def _grade(args) -> int:
+    from .cli_class import class_options
     from .config import find_course_root
     from .export import format_table
     from .grade import grade
@@ -42,12 +43,13 @@ def _grade(args) -> int:
     results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
                     workers=args.workers, limits=limits, sandbox=not args.no_sandbox,
                     warm=not args.cold, dask=args.dask, progress=not args.quiet,
-                    gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook)
+                    gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook,
+                    options=class_options(args))
     print(format_table(results, symbols=sys.stdout.encoding.lower().startswith("utf")))
     print(f"\n{len(results)} submission(s) graded.\n"
           f"  grades:    {out / 'grades.csv'} (per test), {out / 'grades_totals.csv'} (for an LMS)\n"
           f"  report:    {out / 'report.html'} (also .md and .json)\n"
-          f"  details:   {out / 'results.json'}\n"
+          f"  details:   {out / 'results.json'}, {out / 'files.csv'} (every input file)\n"
           f"  feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
     return 0
 
@@ -78,6 +80,7 @@ VERBOSE_HELP = "progress lines (-vv: also debug lines, nbgrader's log and traceb
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_class import add_class_options, add_commands
     from .sandbox import Limits
 
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
@@ -129,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start a fresh grader process and kernel per notebook (slower; default: "
                             "warm workers whose sandboxed kernel factory forks pre-imported kernels)")
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
+    add_class_options(grade)
     grade.set_defaults(run=_grade)
+    add_commands(commands)
 
     validate = add_command("validate", help="run a notebook and report every visible check")
     validate.add_argument("notebook", help="the .ipynb file to check")

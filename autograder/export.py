@@ -30,15 +30,27 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def write_grades_csv(path: Path, results: list[SubmissionResult], columns: list[str]) -> None:
-    """student_id, assignment, one column per graded cell, score, max_score, status."""
-    with open(path, "w", newline="") as handle:
+def open_csv(path: Path, bom: bool = False):
+    """A CSV file for writing, UTF-8; `bom`: with a byte order mark, so Excel reads it as UTF-8."""
+    return open(path, "w", newline="", encoding="utf-8-sig" if bom else "utf-8")
+
+
+def _yes(flag: bool | None) -> str:
+    return "" if flag is None else ("yes" if flag else "no")
+
+
+def write_grades_csv(path: Path, results: list[SubmissionResult], columns: list[str], bom: bool = False) -> None:
+    """student_id, assignment, one column per graded cell, score, max_score, status, then the
+    late penalty, the final score (score - penalty), submitted_at and late."""
+    with open_csv(path, bom) as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student_id", "assignment", *columns, "score", "max_score", "status"])
+        writer.writerow(["student_id", "assignment", *columns, "score", "max_score", "status",
+                         "late_penalty", "final_score", "submitted_at", "late"])
         for r in results:
             points = {c.grade_id: _number(c.points) for c in r.cells}
             writer.writerow([r.student_id, r.assignment, *(points.get(c, "") for c in columns),
-                             _number(r.score), _number(r.max_score), r.status])
+                             _number(r.score), _number(r.max_score), r.status, _number(r.late_penalty),
+                             _number(r.final_score), r.submitted_at, _yes(r.late)])
 
 
 def _decimal(value: float) -> str:
@@ -47,29 +59,36 @@ def _decimal(value: float) -> str:
 
 
 def write_totals_csv(path: Path, results: list[SubmissionResult],
-                     max_points: Mapping[str, float]) -> None:
-    """student_id, one column per assignment (its total score), total, max: one row per student.
+                     max_points: Mapping[str, float], bom: bool = False) -> None:
+    """student_id, one column per assignment (its final score), total, max, submitted_at (the
+    latest), late (any assignment late), on_roster: one row per student.
 
     A student with no record for an assignment gets 0 for it, and `max` still counts it. Files
     that name no assignment are left out (they are in the report's Needs attention list).
     """
-    totals: dict[str, dict[str, float]] = {}
+    by_student: dict[str, dict[str, SubmissionResult]] = {}
     for r in results:
         if r.assignment in max_points:
-            scores = totals.setdefault(r.student_id, {})
-            scores[r.assignment] = max(scores.get(r.assignment, 0.0), r.score)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+            kept = by_student.setdefault(r.student_id, {}).get(r.assignment)
+            if kept is None or r.final_score > kept.final_score:
+                by_student[r.student_id][r.assignment] = r
+    with open_csv(path, bom) as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student_id", *max_points, "total", "max"])
-        for student_id in sorted(totals):
-            scores = [totals[student_id].get(a, 0.0) for a in max_points]
+        writer.writerow(["student_id", *max_points, "total", "max", "submitted_at", "late", "on_roster"])
+        for student_id in sorted(by_student):
+            records = by_student[student_id]
+            scores = [records[a].final_score if a in records else 0.0 for a in max_points]
+            rostered = {r.on_roster for r in records.values()} - {None}
             writer.writerow([student_id, *map(_decimal, scores), _decimal(sum(scores)),
-                             _decimal(sum(max_points.values()))])
+                             _decimal(sum(max_points.values())),
+                             max((r.submitted_at for r in records.values()), default=""),
+                             _yes(any(r.late for r in records.values())),
+                             _yes(rostered.pop() if rostered else None)])
 
 
 def write_status_feedback(out: Path, result: SubmissionResult) -> None:
     """A short feedback page for a submission that produced none (invalid, missing, timeout...)."""
-    folder = out / "feedback" / result.student_id / (result.assignment or "unknown")
+    folder = out / "feedback" / result.folder / (result.assignment or "unknown")
     if folder.exists() and any(folder.glob("*.html")):
         return
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,11 +100,12 @@ def write_status_feedback(out: Path, result: SubmissionResult) -> None:
         f"<p>Your submission could not be graded: {html.escape(STATUSES[result.status])}.</p>"
         f"<p>{html.escape(result.detail)}</p>"
         "<p>Please check that you submitted the notebook you worked on (a .ipynb file saved from "
-        "JupyterLab), then contact your instructor.</p></body></html>")
+        "JupyterLab), then contact your instructor.</p></body></html>", encoding="utf-8")
 
 
 def write_outputs(out: Path, results: list[SubmissionResult],
-                  grade_cell_sets: list[dict[str, float]] | Mapping[str, dict[str, float]]) -> None:
+                  grade_cell_sets: list[dict[str, float]] | Mapping[str, dict[str, float]],
+                  bom: bool = False) -> None:
     """Write grades.csv, grades_totals.csv, results.json, the missing feedback pages and the report.
 
     `grade_cell_sets`: grade_id -> points per assignment, as {assignment: cells} or as a list in
@@ -95,9 +115,10 @@ def write_outputs(out: Path, results: list[SubmissionResult],
     cells = assignment_cells(results, known)
     out.mkdir(parents=True, exist_ok=True)
     columns = grade_columns(list(cells.values()) if known else grade_cell_sets)
-    write_grades_csv(out / "grades.csv", results, columns)
-    write_totals_csv(out / TOTALS_CSV, results, {a: sum(c.values()) for a, c in cells.items()})
-    (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1))
+    write_grades_csv(out / "grades.csv", results, columns, bom)
+    write_totals_csv(out / TOTALS_CSV, results, {a: sum(c.values()) for a, c in cells.items()}, bom)
+    (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1, ensure_ascii=False),
+                                      encoding="utf-8")
     for result in results:
         if result.status != "ok":
             write_status_feedback(out, result)

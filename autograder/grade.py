@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import queue
@@ -17,12 +15,16 @@ from typing import TYPE_CHECKING
 
 import nbformat
 
-from .collect import Submission, discover
+from .batch import FILES_CSV, ClassOptions, Plan, check_selection, complete, plan, write_files_csv
+from .collect import Submission
 from .config import assignments, course_config
 from .export import write_outputs
+from .intake import Intake, IntakeError, take_in
 from .progress import Progress
 from .release import ReleaseError, venv_on_path
-from .results import ResultError, SubmissionResult, zero_cells
+from .results import SubmissionResult, zero_cells
+from .reuse import file_digest, record_path, save
+from .roster import known_identities, read_roster, save_roster
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
 from .worker import ColdRunner, Worker
 
@@ -30,8 +32,6 @@ if TYPE_CHECKING:
     from .cluster import DaskRunner
 
 logger = logging.getLogger(__name__)
-
-UNITS_DIR = ".units"  #: OUT/.units/<student>__<assignment>.json: finished units, for resuming
 
 
 @dataclass(frozen=True)
@@ -68,60 +68,131 @@ class Slot:
     runner: Worker | ColdRunner | DaskRunner
 
 
+def grade_cells(root: Path, assignment: str) -> dict[str, float]:
+    """grade_id -> points of the assignment's graded cells, in notebook order (from source/)."""
+    notebooks = sorted((root / "source" / assignment).glob("*.ipynb"))
+    if not notebooks:
+        return {}
+    nb = nbformat.read(notebooks[0], as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+
 def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
           limits: Limits = Limits(), sandbox: bool = True, warm: bool = True,
           dask: str | None = None, progress: bool = True, gradebook: bool = False,
-          force_gradebook: bool = False) -> list[SubmissionResult]:
+          force_gradebook: bool = False, options: ClassOptions = ClassOptions()) -> list[SubmissionResult]:
     """Grade every submission under `submissions`; write grades, feedback and the report to `out`.
 
     Units run on a local pool of `workers` slots (default: all cores), each a warm worker
-    (`warm`) or a fresh process per unit, or on the Dask cluster at `dask`. Units already
-    finished in an earlier run into the same `out` (same student, assignment and file content)
-    are reused, so an interrupted batch resumes where it stopped. With `gradebook`, the results
-    are also merged into the course's nbgrader gradebook (see gradebook.py).
+    (`warm`) or a fresh process per unit, or on the Dask cluster at `dask`. A unit finished in an
+    earlier run into the same `out` is reused when nothing it depends on changed (reuse.py), so
+    an interrupted batch resumes where it stopped. `options`: intake, roster, due date, late
+    policy, selection (batch.ClassOptions). With `gradebook`, the results are also merged into
+    the course's nbgrader gradebook (see gradebook.py).
     """
     if sandbox and not dask:
         check_available()  # on a cluster, each worker checks its own machine
-    out = Path(out)
-    (out / UNITS_DIR).mkdir(parents=True, exist_ok=True)
+    out, root = Path(out), Path(root)
+    roster = read_roster(options.roster) if options.roster else {}
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch_name:
         scratch = Path(scratch_name)
-        found = discover(Path(submissions), assignments(root), scratch)
-        needed = sorted({s.assignment for s in found if s.assignment})
-        slots = _slots(scratch, needed, workers, limits, sandbox, warm, dask)
-        templates = {a: build_template(root, a, scratch / "templates" / a) for a in needed}
-        if dask:
+        intake = _take_in(Path(submissions), root, scratch, out, options, roster)
+        check_selection(options, intake, roster, assignments(root))
+        todo = plan(intake, out, root, options, {"limits": limits.to_dict(), "sandbox": sandbox})
+        pool = Pool(root, scratch, out, limits, sandbox, warm, dask, workers, progress)
+        fresh = pool.run(todo.to_grade)
+        results = complete(todo.reused + fresh, intake, roster, options, lambda a: grade_cells(root, a))
+        cells = {a: grade_cells(root, a) for a in sorted({r.assignment for r in results if r.assignment})}
+        write_outputs(out, results, cells, options.bom)
+        write_files_csv(out, intake, todo, results, options.bom)
+        save_roster(out, roster)
+        if gradebook:  # inside: files unpacked from a .zip still exist
+            _merge(root, out, results, force_gradebook, roster, options.due)
+    return results
+
+
+def _take_in(submissions: Path, root: Path, scratch: Path, out: Path, options: ClassOptions,
+             roster: dict) -> Intake:
+    """The input's submissions; when nothing can be graded, files.csv says why for each file."""
+    try:
+        return take_in(submissions, assignments(root), scratch, options.intake, known_identities(roster))
+    except IntakeError as error:
+        if error.intake is not None and (error.intake.listed or error.intake.submissions):
+            out.mkdir(parents=True, exist_ok=True)
+            write_files_csv(out, error.intake, Plan(), [], options.bom)
+            raise IntakeError(f"{error} (each file's reason: {out / FILES_CSV})") from None
+        raise
+
+
+@dataclass
+class Pool:
+    """Runs units on local warm or cold workers, or on a Dask cluster."""
+
+    root: Path
+    scratch: Path
+    out: Path
+    limits: Limits
+    sandbox: bool
+    warm: bool
+    dask: str | None
+    workers: int | None
+    progress: bool
+
+    def run(self, units: list[tuple[Submission, str]]) -> list[tuple[Submission, SubmissionResult]]:
+        """Grade `units` (submission, key); each result is saved as soon as it is done."""
+        done = [(s, self._unusable(s, key)) for s, key in units if s.problem]
+        gradable = [(s, key) for s, key in units if not s.problem]
+        if not gradable:
+            return done
+        needed = sorted({s.assignment for s, _ in gradable})
+        slots = _slots(self.scratch, needed, self.workers, self.limits, self.sandbox, self.warm, self.dask)
+        templates = {a: build_template(self.root, a, self.scratch / "templates" / a) for a in needed}
+        if self.dask:
             _ship_templates(slots, templates)
-        logger.info("grading %d submission(s) with %d %s%s", len(found), slots.qsize(),
-                    f"Dask thread(s) at {dask}" if dask else "worker(s)" + (" (warm)" if warm else ""),
-                    "" if sandbox else " WITHOUT a sandbox")
-        bar = Progress(len(found), enabled=progress)
-        results = []
+        logger.info("grading %d submission(s) with %d %s%s", len(gradable), slots.qsize(),
+                    f"Dask thread(s) at {self.dask}" if self.dask else "worker(s)" + (" (warm)" if self.warm else ""),
+                    "" if self.sandbox else " WITHOUT a sandbox")
+        bar = Progress(len(gradable), enabled=self.progress)
         try:
             with ThreadPoolExecutor(max_workers=slots.qsize()) as pool:
-                futures = [pool.submit(_grade_or_reuse, s, templates, scratch, out, limits, sandbox, slots)
-                           for s in found]
+                futures = {pool.submit(self._grade_and_save, s, key, templates, slots): s for s, key in gradable}
                 for future in as_completed(futures):
                     result = future.result()
-                    results.append(result)
+                    done.append((futures[future], result))
                     bar.update(result)
                     logger.debug("graded %s %s: %g/%g %s in %.1f s", result.student_id, result.assignment,
                                  result.score, result.max_score, result.status, result.seconds)
         finally:
             _close(slots)
         bar.close()
-        results.sort(key=lambda r: (r.assignment, r.student_id))
-        write_outputs(out, results, {a: templates[a].grade_cells for a in sorted(templates)})
-        if gradebook:  # inside: files unpacked from a .zip still exist
-            _merge(root, out, results, force_gradebook)
-    return results
+        return done
+
+    def _unusable(self, submission: Submission, key: str) -> SubmissionResult:
+        status, _, detail = submission.problem.partition(": ")
+        result = SubmissionResult(submission.student_id, submission.assignment, status, detail,
+                                  zero_cells(grade_cells(self.root, submission.assignment) if submission.assignment
+                                             else {}, detail), source=str(submission.path or ""), key=key)
+        save(record_path(self.out, submission.folder, submission.assignment), result)
+        return result
+
+    def _grade_and_save(self, submission: Submission, key: str, templates, slots: queue.Queue) -> SubmissionResult:
+        slot = slots.get()
+        try:
+            result = _grade_one(submission, templates, self.scratch, self.out, self.limits, self.sandbox, slot)
+        finally:
+            slots.put(slot)
+        result.digest, result.key = file_digest(submission.path), key
+        save(record_path(self.out, submission.folder, submission.assignment), result)
+        return result
 
 
-def _merge(root: Path, out: Path, results: list[SubmissionResult], force: bool) -> None:
+def _merge(root: Path, out: Path, results: list[SubmissionResult], force: bool, roster: dict,
+           due) -> None:
     from .gradebook import GradebookError, merge_results
 
     try:
-        report = merge_results(root, out, results, force=force)
+        report = merge_results(root, out, results, force=force, roster=roster, due=due)
     except GradebookError as error:  # the grades are written; say why formgrader lacks them
         logger.warning("not merged into nbgrader's gradebook: %s", error)
         return
@@ -165,47 +236,17 @@ def _close(slots: queue.Queue) -> None:
         runner.stop()
 
 
-def _digest(path: Path | None) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else ""
-
-
-def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path, limits: Limits,
-                    sandbox: bool, slots: queue.Queue) -> SubmissionResult:
-    """A finished unit from an earlier run, or a fresh grading; the record is written atomically."""
-    record = out / UNITS_DIR / f"{submission.student_id}__{submission.assignment or 'unknown'}.json"
-    digest = _digest(submission.path)
-    if record.exists():
-        try:
-            previous = SubmissionResult.from_dict(json.loads(record.read_text()))
-            if previous.digest == digest:
-                return previous
-        except (ValueError, ResultError):
-            pass  # unreadable record (killed while writing is impossible: rename is atomic)
-    slot = slots.get()
-    try:
-        result = _grade_one(submission, templates, scratch, out, limits, sandbox, slot)
-    finally:
-        slots.put(slot)
-    result.digest = digest
-    partial = record.with_suffix(".tmp")
-    partial.write_text(json.dumps(result.to_dict()))
-    partial.replace(record)
-    return result
-
-
 def _grade_one(submission: Submission, templates: dict[str, Template], scratch: Path, out: Path,
                limits: Limits, sandbox: bool, slot: Slot) -> SubmissionResult:
     """Grade one submission; never raises: any failure becomes the result's status."""
-    template = templates.get(submission.assignment)
-    grade_cells = template.grade_cells if template else {}
-    if submission.problem:
-        status, _, detail = submission.problem.partition(": ")
-        return SubmissionResult(submission.student_id, submission.assignment, status, detail,
-                                zero_cells(grade_cells, detail), source=str(submission.path or ""))
-    work = scratch / "units" / f"{submission.student_id}__{submission.assignment}"
-    work.mkdir(parents=True)
+    template = templates[submission.assignment]
+    grade_cells = template.grade_cells
+    # not named after the student: nbgrader's sqlite:/// URL of the unit's gradebook would decode a %
+    (scratch / "units").mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{submission.assignment}-", dir=scratch / "units"))
+    # nbgrader files a student under a folder: the unit knows the student by the folder name
     request = {"template": str(template.folder), "assignment": submission.assignment,
-               "notebook_name": template.notebook_name, "student_id": submission.student_id,
+               "notebook_name": template.notebook_name, "student_id": submission.folder,
                "submission": str(submission.path.resolve()), "work": str(work / "course"),
                "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid}
     started = time.monotonic()
@@ -216,7 +257,7 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
         result = SubmissionResult(submission.student_id, submission.assignment, "error",
                                   f"grader failure: {error}", zero_cells(grade_cells, str(error)))
     result.seconds = time.monotonic() - started
-    result.source = str(submission.path)
+    result.student_id, result.folder, result.source = submission.student_id, submission.folder, str(submission.path)
     _collect_files(work / "course", out, submission, template.notebook_name)
     return result
 
@@ -231,8 +272,8 @@ def _collect_files(course: Path, out: Path, submission: Submission, notebook_nam
     """Copy the unit's feedback HTML and autograded notebook into `out`."""
     html_name = Path(notebook_name).with_suffix(".html").name
     for kind, name in (("feedback", html_name), ("autograded", notebook_name)):
-        source = course / kind / submission.student_id / submission.assignment / name
+        source = course / kind / submission.folder / submission.assignment / name
         if source.exists():
-            target = out / kind / submission.student_id / submission.assignment / name
+            target = out / kind / submission.folder / submission.assignment / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)

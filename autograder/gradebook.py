@@ -8,8 +8,9 @@ out the files where the formgrader, `nbgrader export` and `nbgrader generate_fee
     <root>/autograded/<student>/<assignment>/<nb>.ipynb   the executed notebook, from OUT
     <root>/feedback/<student>/<assignment>/<nb>.html      the feedback page, from OUT
 
-each folder with the submission's `timestamp.txt`. A submission with manual grades or comments
-is left alone unless `force` is given.
+each folder with the submission's `timestamp.txt`. A student's folder and gradebook id are the
+folder name of their id (ids.py); the roster's names, email and LMS id go into the gradebook's
+student record. A submission with manual grades or comments is left alone unless `force` is given.
 """
 
 from __future__ import annotations
@@ -67,13 +68,15 @@ def _names(keys: list[str], shown: int = 5) -> str:
 
 
 def merge_results(root: Path, out: Path, results: list[SubmissionResult], db_url: str | None = None,
-                  force: bool = False) -> MergeReport:
+                  force: bool = False, roster: dict | None = None, due: datetime | None = None) -> MergeReport:
     """Record `results` (graded into `out`) in the course's gradebook and lay out their files.
 
     Each gradable submission replaces the student's earlier one for that assignment (its
     extension and flags are kept), unless that one has manual grades or comments and `force` is
-    False. Raises GradebookError, before changing anything, when the gradebook is missing or
-    does not match the assignments' graded cells.
+    False. `roster` (roster.Student by id) fills in the students' names, email and LMS id; `due`
+    (aware) becomes the assignments' due date, so the formgrader shows who was late. Raises
+    GradebookError, before changing anything, when the gradebook is missing or does not match the
+    assignments' graded cells.
     """
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
@@ -93,9 +96,7 @@ def merge_results(root: Path, out: Path, results: list[SubmissionResult], db_url
     with Gradebook(db_url, COURSE_ID) as gb:
         notebooks = {a: _check_assignment(gb, root, a, [r for r in mergeable if r.assignment == a])
                      for a in sorted({r.assignment for r in mergeable})}
-        for result in results:
-            if result.status == "missing":  # a student of the course: nbgrader export lists a 0
-                gb.update_or_create_student(result.student_id)
+        _record_class(gb, results, mergeable, list(notebooks), roster or {}, due)
         for result in mergeable:
             key = f"{result.student_id}/{result.assignment}"
             if _has_manual_entries(gb, result):
@@ -155,12 +156,35 @@ def _check_assignment(gb, root: Path, assignment: str, results: list[SubmissionR
     return notebook.name
 
 
+def _record_class(gb, results: list[SubmissionResult], mergeable: list[SubmissionResult],
+                  assignments: list[str], roster: dict, due: datetime | None) -> None:
+    """The due date of each assignment, and each student (a missing one too: nbgrader export lists a 0)."""
+    if due is not None:
+        for assignment in assignments:
+            gb.update_or_create_assignment(assignment, duedate=due.astimezone(timezone.utc).replace(tzinfo=None))
+    merging = {id(r) for r in mergeable}
+    for result in results:
+        if id(result) in merging or result.status == "missing":
+            _update_student(gb, result, roster.get(result.student_id))
+
+
+def _update_student(gb, result: SubmissionResult, student) -> None:
+    """Create the student (id: their folder name) or fill in what the roster or the LMS tells."""
+    first, last = (student.first_name, student.last_name) if student else ("", "")
+    if not (first or last) and (student.name if student else result.name):
+        *given, family = (student.name if student else result.name).split(" ")
+        first, last = " ".join(given), family
+    known = {"first_name": first, "last_name": last, "email": student.email if student else "",
+             "lms_user_id": result.lms_id.partition(":")[2] or result.lms_id or (student.lms_id if student else "")}
+    gb.update_or_create_student(result.folder, **{k: v for k, v in known.items() if v})
+
+
 def _has_manual_entries(gb, result: SubmissionResult) -> bool:
     """Whether the earlier submission has a manual score, extra credit or a manual comment."""
     from nbgrader.api import MissingEntry
 
     try:
-        submission = gb.find_submission(result.assignment, result.student_id)
+        submission = gb.find_submission(result.assignment, result.folder)
     except MissingEntry:
         return False
     return any(grade.manual_score is not None or grade.extra_credit is not None
@@ -169,9 +193,12 @@ def _has_manual_entries(gb, result: SubmissionResult) -> bool:
 
 
 def _timestamp(result: SubmissionResult) -> str:
-    """The timestamp.txt beside a submission in nbgrader's layout, else the file's time (UTC)."""
+    """The submission time the intake found, else the timestamp.txt beside a submission in
+    nbgrader's layout, else the file's time (UTC)."""
     from nbgrader.utils import parse_utc
 
+    if result.submitted_at:
+        return datetime.fromisoformat(result.submitted_at).astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
     source = Path(result.source)
     stamp = source.parent / "timestamp.txt"
     if source.parent.name == result.assignment and stamp.is_file():
@@ -186,7 +213,7 @@ def _timestamp(result: SubmissionResult) -> str:
 
 def _lay_out_files(coursedir, out: Path, result: SubmissionResult, notebook: str, timestamp: str) -> None:
     """submitted/ gets a copy of the student's file; autograded/ and feedback/ get OUT's files."""
-    student, assignment = result.student_id, result.assignment
+    student, assignment = result.folder, result.assignment
     submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
     submitted.mkdir(parents=True, exist_ok=True)
     target, source = submitted / f"{notebook}.ipynb", Path(result.source)
@@ -214,7 +241,7 @@ def _write_timestamp(folder: Path, timestamp: str) -> None:
 
 def _read_executed(out: Path, result: SubmissionResult, notebook: str):
     """The autograded notebook in OUT, or None (an unreadable file or a killed unit has none)."""
-    path = out / "autograded" / result.student_id / result.assignment / f"{notebook}.ipynb"
+    path = out / "autograded" / result.folder / result.assignment / f"{notebook}.ipynb"
     return nbformat.read(path, as_version=4) if path.is_file() else None
 
 
@@ -224,8 +251,7 @@ def _record(gb, result: SubmissionResult, notebook: str, timestamp: str, execute
     from nbgrader.api import MissingEntry, TaskCell
     from sqlalchemy.exc import SAWarning
 
-    student, assignment = result.student_id, result.assignment
-    gb.update_or_create_student(student)
+    student, assignment = result.folder, result.assignment
     extension, flagged = None, {}
     try:
         earlier = gb.find_submission(assignment, student)
@@ -241,7 +267,8 @@ def _record(gb, result: SubmissionResult, notebook: str, timestamp: str, execute
                if cell.metadata.get("nbgrader", {}).get("solution")}
     for nb in submission.notebooks:
         nb.flagged = flagged.get(nb.name, False)
-        nb.late_submission_penalty = None  # nbgrader's default LateSubmissionPlugin: no penalty
+        # what AssignLatePenalties stores: None unless a late notebook got a penalty (late.py)
+        nb.late_submission_penalty = result.late_penalty if nb.name == notebook and result.late_penalty else None
         for grade in nb.grades:
             grade.auto_score = points.get(grade.name) if nb.name == notebook else None
             grade.needs_manual_grade = grade.auto_score is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .ids import folder_name
+
 #: why a submission has the score it has
 STATUSES = {
     "ok": "graded",
@@ -14,6 +16,10 @@ STATUSES = {
     "crashed": "the kernel died",
     "error": "the grader could not grade it",
 }
+
+
+#: optional text fields of a record (older records lack them)
+TEXT_FIELDS = ("digest", "key", "folder", "origin", "name", "lms_id", "submitted_at")
 
 
 class ResultError(ValueError):
@@ -44,18 +50,37 @@ class SubmissionResult:
     cell_seconds: float = 0.0        #: of which the kernel spent executing the notebook's cells
     source: str = ""                 #: the submitted file, as found
     flags: list[str] = field(default_factory=list)  #: tampering found and repaired
-    digest: str = ""                 #: sha256 of the submitted file (for resuming a batch)
+    digest: str = ""                 #: sha256 of the submitted file
+    key: str = ""                    #: what the result depends on, for reusing it (reuse.py)
+    folder: str = ""                 #: the folder of the student's files (ids.folder_name)
+    origin: str = ""                 #: the file as found in the input, relative to it
+    name: str = ""                   #: the student's name, from the LMS or the roster
+    lms_id: str = ""                 #: Canvas user id or Moodle participant id
+    submitted_at: str = ""           #: ISO 8601 in UTC; '' when unknown
+    late: bool = False               #: after the due date, or marked late by the LMS
+    late_penalty: float = 0.0        #: points taken off for lateness (late.py)
+    on_roster: bool | None = None    #: None when no roster was given
+
+    def __post_init__(self):
+        if not self.folder and self.student_id:
+            self.folder = folder_name(self.student_id)
 
     @property
     def score(self) -> float:
         return sum(cell.points for cell in self.cells)
 
     @property
+    def final_score(self) -> float:
+        """The score after the late penalty: what goes to the LMS."""
+        return self.score - self.late_penalty
+
+    @property
     def max_score(self) -> float:
         return sum(cell.max_points for cell in self.cells)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "score": self.score, "max_score": self.max_score}
+        return {**asdict(self), "score": self.score, "max_score": self.max_score,
+                "final_score": self.final_score}
 
     @classmethod
     def from_dict(cls, data: dict) -> SubmissionResult:
@@ -73,11 +98,16 @@ class SubmissionResult:
                          cell_seconds=float(data.get("cell_seconds", 0.0)),
                          source=str(data.get("source", "")),
                          flags=[str(f) for f in data.get("flags", [])],
-                         digest=str(data.get("digest", "")))
+                         **{name: str(data.get(name, "")) for name in TEXT_FIELDS},
+                         late=bool(data.get("late", False)),
+                         late_penalty=float(data.get("late_penalty", 0.0)),
+                         on_roster=None if data.get("on_roster") is None else bool(data["on_roster"]))
         except (KeyError, TypeError, ValueError) as error:
             raise ResultError(f"malformed result: {error!r}") from None
         if result.status not in STATUSES:
             raise ResultError(f"unknown status {result.status!r}")
+        if not 0 <= result.late_penalty <= max(result.score, 0.0):
+            raise ResultError(f"late penalty {result.late_penalty} outside [0, {result.score}]")
         for cell in result.cells:
             if not 0 <= cell.points <= cell.max_points:
                 raise ResultError(f"{cell.grade_id}: points {cell.points} outside [0, {cell.max_points}]")

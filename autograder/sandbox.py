@@ -122,14 +122,27 @@ def namespace_advice() -> str:
             "or with seccomp and AppArmor unconfined).")
 
 
-def _readonly_paths() -> list[Path]:
-    """Python, the virtual environment and the folders of the packages the kernel imports."""
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+def package_folders() -> list[Path]:
+    """The folders of the course's packages as this process imports them (maybe from the current
+    folder, a course copy, rather than from where the environment installed them)."""
+    folders = []
     for name in ("dlcourse", "autograder"):
         spec = importlib.util.find_spec(name)
         if spec and spec.origin:
-            paths.add(Path(spec.origin).resolve().parent)
-    return sorted(paths)
+            folders.append(Path(spec.origin).resolve().parent)
+    return folders
+
+
+def _readonly_paths() -> list[Path]:
+    """Python, the virtual environment and the folders of the packages the kernel imports."""
+    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), *package_folders()})
+
+
+def package_search_path() -> str:
+    """PYTHONPATH inside the sandbox: the kernel imports the very packages the grader imported
+    (its working folder is the scratch folder, so `python -m` alone would find the installed ones,
+    which may lie outside the mounts: an editable install of another copy of the course)."""
+    return os.pathsep.join(dict.fromkeys(str(folder.parent) for folder in package_folders()))
 
 
 def _mounts(scratch: Path) -> list[str]:
@@ -178,7 +191,8 @@ def home_variables(folder: Path | str) -> dict[str, str]:
 def wrap(command: list[str], *, scratch: Path, limits: Limits, uid: int | None) -> list[str]:
     """The command line that runs `command` inside the sandbox, with `scratch` as its only writable folder."""
     variables = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **home_variables(scratch),
-                 "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
+                 "PYTHONHASHSEED": "0", "PYTHONPATH": package_search_path(),
+                 "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
                  "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
     env = ["--clearenv"]  # none of the grader's variables (tokens, paths) reach student code
     for name, value in variables.items():

@@ -32,10 +32,11 @@ def test_every_example_gets_its_expected_score(graded_examples):
 
 def test_grades_csv_has_one_column_per_graded_cell(graded_examples):
     out, _, _ = graded_examples
-    rows = list(csv.DictReader(open(out / "grades.csv")))
+    rows = list(csv.DictReader(open(out / "grades.csv", encoding="utf-8")))
     grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in source_notebook("01_fitting").cells
                  if is_test_cell(c)]
-    assert list(rows[0]) == ["student_id", "assignment", *grade_ids, "score", "max_score", "status"]
+    assert list(rows[0]) == ["student_id", "assignment", *grade_ids, "score", "max_score", "status",
+                             "late_penalty", "final_score", "submitted_at", "late"]
     carol = next(r for r in rows if r["student_id"] == "carol")
     assert carol["test_early_stopping_epoch"] == "2" and carol["test_kfold_indices"] == "0"
     assert carol["score"] == "6" and carol["status"] == "ok"

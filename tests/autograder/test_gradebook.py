@@ -209,6 +209,28 @@ def test_each_status(hw, tmp_path):
     assert summary.count("\n") == 0 and "merged 4" in summary and "skipped 4" in summary
 
 
+def test_mapped_ids_roster_and_late_penalty_are_recorded(hw, tmp_path):
+    """An id that cannot be a folder merges under its folder name; the roster fills in the student;
+    the due date and the late penalty are stored where nbgrader's AssignLatePenalties puts them."""
+    from autograder.late import parse_due
+    from autograder.roster import Student
+
+    result = submit(hw, tmp_path, "a%2Fb")  # the grader's files lie under the folder name
+    result.student_id, result.folder, result.lms_id = "a/b", "a%2Fb", "canvas:1001"
+    result.submitted_at, result.late, result.late_penalty = "2025-03-01T12:30:00+00:00", True, 1.0
+    roster = {"a/b": Student("a/b", name="Ann Lee", first_name="Ann", last_name="Lee", email="ann@x.org")}
+    merge_results(hw, tmp_path / "out", [result], db_url=db_url(hw), roster=roster,
+                  due=parse_due("2025-03-01T13:00+01:00"))
+    with Gradebook(db_url(hw), COURSE_ID) as gb:
+        student = gb.find_student("a%2Fb")
+        assert (student.first_name, student.last_name, student.email, student.lms_user_id) == \
+            ("Ann", "Lee", "ann@x.org", "1001")
+        submission = gb.find_submission("hw", "a%2Fb")
+        assert (submission.total_seconds_late, submission.late_submission_penalty, submission.score) == \
+            (1800, 1.0, 3.0)
+    assert (hw / "submitted" / "a%2Fb" / "hw" / "hw.ipynb").is_file()
+
+
 def test_a_course_without_a_gradebook_is_refused_and_none_is_created(hw, tmp_path):
     (hw / "gradebook.db").unlink()
     with pytest.raises(GradebookError, match="python -m autograder release"):

@@ -162,8 +162,10 @@ def test_totals_csv_one_row_per_student(tmp_path, results):
     write_outputs(tmp_path, results, CELLS)
     with open(tmp_path / "grades_totals.csv", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["student_id", "01_fitting", "02_weight_decay", "03_dropout", "total", "max"]
-    table = {row[0]: row[1:] for row in rows[1:]}
+    assert rows[0] == ["student_id", "01_fitting", "02_weight_decay", "03_dropout", "total", "max",
+                       "submitted_at", "late", "on_roster"]
+    assert {tuple(row[6:]) for row in rows[1:]} == {("", "no", "")}  # no times, no due date, no roster
+    table = {row[0]: row[1:6] for row in rows[1:]}
     assert [row[0] for row in rows[1:]] == sorted(table)
     assert table["alice"] == ["4", "2", "0", "6", "7"]
     assert table["bob"] == ["1", "0", "0", "1", "7"]
@@ -181,7 +183,8 @@ def test_write_outputs_as_grade_calls_it(tmp_path, results):
         assert (tmp_path / name).is_file(), name
     with open(tmp_path / "grades.csv", newline="") as handle:
         assert next(csv.reader(handle)) == ["student_id", "assignment", "test_a", "test_b", "test_c",
-                                            "test_x", "score", "max_score", "status"]
+                                            "test_x", "score", "max_score", "status", "late_penalty",
+                                            "final_score", "submitted_at", "late"]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["summary"]["assignments"] == ["01_fitting", "02_weight_decay"]
     assert [c["grade_id"] for c in _section(report, "01_fitting")["cells"]] == list(FITTING)

@@ -23,10 +23,21 @@ def test_round_trip():
     {"cells": [{"grade_id": "test_a", "points": 5, "max_points": 1, "passed": True}]},
     {"cells": [{"grade_id": "test_a"}]},
     {"student_id": None} | {"assignment": None, "status": None},
+    {"late_penalty": 5.0},  # more than the score
 ])
 def test_malformed_records_are_rejected(changes):
     with pytest.raises(ResultError):
         SubmissionResult.from_dict(_record(**changes))
+
+
+def test_class_fields_round_trip():
+    """Identity, lateness and the penalty survive results.json; older records without them still load."""
+    record = _record(student_id="Zoë/2", folder="", lms_id="canvas:1001", submitted_at="2025-03-01T12:30:00+00:00",
+                     late=True, late_penalty=0.5, on_roster=False, name="Zoë")
+    result = SubmissionResult.from_dict(record)
+    assert (result.folder, result.final_score, result.late, result.on_roster) == ("Zoë%2F2", 0.5, True, False)
+    old = {k: v for k, v in _record().items() if k not in ("folder", "late", "late_penalty", "on_roster", "key")}
+    assert SubmissionResult.from_dict(old).on_roster is None
 
 
 def test_not_a_dict():
