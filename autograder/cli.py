@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
     add_class_options(grade)
     grade.set_defaults(run=_grade)
-    add_commands(commands)
+    add_commands(add_command)
 
     validate = add_command("validate", help="run a notebook and report every visible check")
     validate.add_argument("notebook", help="the .ipynb file to check")

@@ -78,9 +78,9 @@ def _gradescope(args) -> int:
     return run_autograder(Path(args.dir), assignment=args.assignment)
 
 
-def add_commands(commands) -> None:
-    """`export` and `gradescope`."""
-    export = commands.add_parser("export", help="turn a graded OUT folder into an LMS's import files")
+def add_commands(add_command) -> None:
+    """`export` and `gradescope`; `add_command` is the parser's sub-command factory (see cli.py)."""
+    export = add_command("export", help="turn a graded OUT folder into an LMS's import files")
     export.add_argument("graded", metavar="GRADED", help="the --out folder of a finished `grade` run")
     export.add_argument("--to", choices=EXPORT_TARGETS, required=True, help="the LMS to import into")
     export.add_argument("--out", required=True, help="folder for the import files")
@@ -90,7 +90,7 @@ def add_commands(commands) -> None:
     export.add_argument("--bom", action="store_true", help="start the CSVs with a UTF-8 BOM (for Excel)")
     export.set_defaults(run=_export)
 
-    gradescope = commands.add_parser("gradescope", help="build or run a Gradescope autograder")
+    gradescope = add_command("gradescope", help="build or run a Gradescope autograder")
     gradescope.add_argument("action", choices=("build", "run"),
                             help="build: one autograder zip per assignment; run: what run_autograder calls")
     gradescope.add_argument("assignments", nargs="*", help="build: assignment ids (default: all)")
