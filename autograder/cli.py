@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run student code without isolation, with your permissions (not recommended)")
     grade.add_argument("--dask", metavar="ADDRESS", default=None,
                        help="run the units on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786); "
-                            "its workers need this package and bubblewrap; --workers caps parallel units")
+                            "its workers need this package (it brings the sandbox's bwrap); --workers caps parallel units")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.add_argument("--no-gradebook", action="store_true",
                        help="do not merge the results into the course's nbgrader gradebook "

@@ -5,7 +5,7 @@ the unit moves: `grade_remote` runs on a Dask worker with a self-contained paylo
 submission's bytes and the assignment's template as a tar archive), grades it with a warm
 `worker.Worker` of that Dask worker process (sandboxed exactly as locally), and sends back the
 result record, the feedback page and the autograded notebook. Workers need this package
-installed (same environment as the parent) and bubblewrap, unless grading with --no-sandbox.
+installed (same environment as the parent: it brings the sandbox's bwrap), unless grading with --no-sandbox.
 """
 
 from __future__ import annotations
