@@ -141,7 +141,9 @@ def _mounts(scratch: Path) -> list[str]:
         elif path.is_dir():
             args += ["--ro-bind", folder, folder]
     # /tmp first: the course (and its venv) may itself live under /tmp, and must stay visible
-    args += ["--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc", "--tmpfs", "/tmp"]
+    # sticky and world-writable, as on any system: the sandbox uid (the zygote's HOME) writes there too
+    args += ["--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc",
+             "--perms", "1777", "--tmpfs", "/tmp"]
     readonly = _readonly_paths()
     parents = sorted({a for p in readonly for a in p.parents if a not in (Path("/"), Path("/tmp"))}
                      - set(readonly))
