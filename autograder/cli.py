@@ -39,7 +39,8 @@ def _grade(args) -> int:
     results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
                     workers=args.workers, limits=limits, sandbox=not args.no_sandbox,
                     warm=not args.cold, dask=args.dask, progress=not args.quiet,
-                    gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook)
+                    gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook,
+                    run_all=args.run_all)
     print(format_table(results, symbols=sys.stdout.encoding.lower().startswith("utf")))
     print(f"\n{len(results)} submission(s) graded.\n"
           f"  grades:    {out / 'grades.csv'} (per test), {out / 'grades_totals.csv'} (for an LMS)\n"
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--cold", action="store_true",
                        help="start a fresh grader process and kernel per notebook (slower; default: "
                             "warm workers whose sandboxed kernel factory forks pre-imported kernels)")
+    grade.add_argument("--run-all", action="store_true",
+                       help="also run the cells tagged skip-when-grading (slower; the scores are the same)")
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
     grade.set_defaults(run=_grade)
 

@@ -71,14 +71,15 @@ class Slot:
 def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
           limits: Limits = Limits(), sandbox: bool = True, warm: bool = True,
           dask: str | None = None, progress: bool = True, gradebook: bool = False,
-          force_gradebook: bool = False) -> list[SubmissionResult]:
+          force_gradebook: bool = False, run_all: bool = False) -> list[SubmissionResult]:
     """Grade every submission under `submissions`; write grades, feedback and the report to `out`.
 
     Units run on a local pool of `workers` slots (default: all cores), each a warm worker
     (`warm`) or a fresh process per unit, or on the Dask cluster at `dask`. Units already
     finished in an earlier run into the same `out` (same student, assignment and file content)
     are reused, so an interrupted batch resumes where it stopped. With `gradebook`, the results
-    are also merged into the course's nbgrader gradebook (see gradebook.py).
+    are also merged into the course's nbgrader gradebook (see gradebook.py). Cells tagged
+    skip-when-grading are not run unless `run_all` (see skipping.py).
     """
     if sandbox and not dask:
         check_available()  # on a cluster, each worker checks its own machine
@@ -99,8 +100,8 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
         results = []
         try:
             with ThreadPoolExecutor(max_workers=slots.qsize()) as pool:
-                futures = [pool.submit(_grade_or_reuse, s, templates, scratch, out, limits, sandbox, slots)
-                           for s in found]
+                futures = [pool.submit(_grade_or_reuse, s, templates, scratch, out, limits, sandbox, slots,
+                                       run_all) for s in found]
                 for future in as_completed(futures):
                     result = future.result()
                     results.append(result)
@@ -170,7 +171,7 @@ def _digest(path: Path | None) -> str:
 
 
 def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path, limits: Limits,
-                    sandbox: bool, slots: queue.Queue) -> SubmissionResult:
+                    sandbox: bool, slots: queue.Queue, run_all: bool = False) -> SubmissionResult:
     """A finished unit from an earlier run, or a fresh grading; the record is written atomically."""
     record = out / UNITS_DIR / f"{submission.student_id}__{submission.assignment or 'unknown'}.json"
     digest = _digest(submission.path)
@@ -183,7 +184,7 @@ def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path,
             pass  # unreadable record (killed while writing is impossible: rename is atomic)
     slot = slots.get()
     try:
-        result = _grade_one(submission, templates, scratch, out, limits, sandbox, slot)
+        result = _grade_one(submission, templates, scratch, out, limits, sandbox, slot, run_all)
     finally:
         slots.put(slot)
     result.digest = digest
@@ -194,7 +195,7 @@ def _grade_or_reuse(submission: Submission, templates, scratch: Path, out: Path,
 
 
 def _grade_one(submission: Submission, templates: dict[str, Template], scratch: Path, out: Path,
-               limits: Limits, sandbox: bool, slot: Slot) -> SubmissionResult:
+               limits: Limits, sandbox: bool, slot: Slot, run_all: bool = False) -> SubmissionResult:
     """Grade one submission; never raises: any failure becomes the result's status."""
     template = templates.get(submission.assignment)
     grade_cells = template.grade_cells if template else {}
@@ -207,7 +208,8 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     request = {"template": str(template.folder), "assignment": submission.assignment,
                "notebook_name": template.notebook_name, "student_id": submission.student_id,
                "submission": str(submission.path.resolve()), "work": str(work / "course"),
-               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid}
+               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid,
+               "run_all": run_all}
     started = time.monotonic()
     try:
         result = slot.runner.run(request, work, limits.notebook_timeout_s) or _timed_out(request, limits)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -75,6 +76,8 @@ class GuardedExecute(Execute):
     """nbgrader's Execute, with an output cap and partial credit when the kernel dies."""
 
     output_limit_bytes: ClassVar[int] = Limits().output_kb * 1024
+    #: monotonic times of the latest execution: start, first_cell, last_cell, end (see timing.py)
+    marks: ClassVar[dict[str, float]] = {}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -85,6 +88,7 @@ class GuardedExecute(Execute):
         self._current = -1
 
     def preprocess(self, nb, resources=None, km=None):
+        GuardedExecute.marks = {"start": time.monotonic()}
         try:
             return super().preprocess(nb, resources, km)
         except DeadKernelError:
@@ -93,11 +97,17 @@ class GuardedExecute(Execute):
             self.log.warning("grading stopped: %r", error)
             self._mark_not_run(nb, self._current, f"grading stopped in this cell: {type(error).__name__}: "
                                                   f"{str(error)[:200]}")
+        finally:
+            self.marks["end"] = time.monotonic()
         return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
         self._current = index
-        return super().preprocess_cell(cell, resources, index)
+        self.marks.setdefault("first_cell", time.monotonic())
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        finally:
+            self.marks["last_cell"] = time.monotonic()
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))

@@ -45,6 +45,7 @@ class SubmissionResult:
     source: str = ""                 #: the submitted file, as found
     flags: list[str] = field(default_factory=list)  #: tampering found and repaired
     digest: str = ""                 #: sha256 of the submitted file (for resuming a batch)
+    phases: dict[str, float] = field(default_factory=dict)  #: seconds per phase (see timing.py)
 
     @property
     def score(self) -> float:
@@ -73,8 +74,9 @@ class SubmissionResult:
                          cell_seconds=float(data.get("cell_seconds", 0.0)),
                          source=str(data.get("source", "")),
                          flags=[str(f) for f in data.get("flags", [])],
-                         digest=str(data.get("digest", "")))
-        except (KeyError, TypeError, ValueError) as error:
+                         digest=str(data.get("digest", "")),
+                         phases={str(k): float(v) for k, v in (data.get("phases") or {}).items()})
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ResultError(f"malformed result: {error!r}") from None
         if result.status not in STATUSES:
             raise ResultError(f"unknown status {result.status!r}")

@@ -25,9 +25,10 @@ import symtable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from nbformat.v4 import new_output
+from nbformat.v4 import new_code_cell, new_output
 
 SKIP_TAG = "skip-when-grading"
+MARK_KEY = "skipped_by_grader"  #: cell metadata of a prepared submission: "<nonce>:<index>" or "<nonce>:reseed"
 NOT_RUN_TEXT = ("⏭ Not run during grading: no graded cell depends on this cell. "
                 "Run the notebook in Jupyter to see its output.\n")
 #: the grader's seed code (unit.SEED_CELL), run in place of a skipped cell and after it in a full run
@@ -227,26 +228,25 @@ def _plain_magic(name_node, parents, magic_code: list[str]) -> bool:
 
 @dataclass
 class Skipped:
-    """The cells of one prepared submission that run the seed code instead of their own."""
+    """The cells of one prepared submission that grading does not run, and how to show them after."""
 
     originals: list[str] = field(default_factory=list)
     reseeds: int = 0
     nonce: str = field(default_factory=lambda: secrets.token_hex(8))
 
-    def marker(self, index: int | str) -> str:
-        return f"# {self.nonce}:{index} (grader: not run during grading)\n{RESEED}"
+    def mark(self, cell, kind: str) -> None:
+        cell.metadata[MARK_KEY] = f"{self.nonce}:{kind}"
 
     def restore(self, nb) -> None:
         """After execution: put back each skipped cell's source with a "not run" output; drop reseeds."""
         cells = []
         for cell in nb.cells:
-            first = cell.source.split("\n", 1)[0] if cell.cell_type == "code" else ""
-            tag = first[2:].split(" ", 1)[0] if first.startswith(f"# {self.nonce}:") else ""
-            index = tag.split(":", 1)[1] if tag else ""
-            if index == "reseed":
+            mark = str(cell.get("metadata", {}).pop(MARK_KEY, ""))
+            nonce, _, kind = mark.partition(":")
+            if nonce == self.nonce and kind == "reseed":
                 continue
-            if index.isdigit() and int(index) < len(self.originals):
-                cell.source = self.originals[int(index)]
+            if nonce == self.nonce and kind.isdigit() and int(kind) < len(self.originals):
+                cell.source = self.originals[int(kind)]
                 cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN_TEXT)]
                 cell.execution_count = None
             cells.append(cell)
@@ -283,20 +283,24 @@ def plan(nb, official) -> list[int]:
 
 
 def skip_cells(nb, official, run_all: bool = False) -> Skipped:
-    """Replace the cells `plan` allows to skip by the seed code (in place); with `run_all`, run
-    every cell and add the seed code after each one that could have been skipped."""
+    """Blank the cells `plan` allows to skip (in place); the last of each run of them runs the seed
+    code instead. With `run_all`, run every cell and add the seed code after each such run."""
     skipped = Skipped()
     indices = plan(nb, official)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    last_of_run = {i for i in indices if code.index(i) + 1 == len(code) or code[code.index(i) + 1] not in indices}
     if run_all:
-        for offset, index in enumerate(indices):
-            from nbformat.v4 import new_code_cell
-
-            nb.cells.insert(index + 1 + offset, new_code_cell(skipped.marker("reseed")))
+        for index in sorted(last_of_run, reverse=True):
+            reseed = new_code_cell(RESEED)
+            skipped.mark(reseed, "reseed")
+            nb.cells.insert(index + 1, reseed)
             skipped.reseeds += 1
         return skipped
     for index in indices:
-        skipped.originals.append(nb.cells[index].source)
-        nb.cells[index].source = skipped.marker(len(skipped.originals) - 1)
+        cell = nb.cells[index]
+        skipped.mark(cell, str(len(skipped.originals)))
+        skipped.originals.append(cell.source)
+        cell.source = RESEED if index in last_of_run else ""  # nbclient does not send an empty cell
     return skipped
 
 

@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.skipping import NOT_RUN_TEXT, SKIP_TAG, cell_names, plan, problems, skip_cells
+from autograder.skipping import (MARK_KEY, NOT_RUN_TEXT, RESEED, SKIP_TAG, cell_names, plan, problems,
+                                 skip_cells)
 
 
 def demo(source: str):
@@ -144,29 +145,33 @@ def test_plan_skips_nothing_when_a_student_cell_is_opaque():
 
 
 def test_skip_cells_and_restore_round_trip():
-    """A skipped cell runs seed code, then shows its own source and "not run during grading"."""
-    nb = notebook(IMPORTS, SOLUTION, TEST, demo("x = 1"), demo("y = 2"))
+    """Skipped cells are blank but the last before a running cell, which re-seeds; afterwards each
+    shows its own source and "not run during grading"."""
+    nb = notebook(IMPORTS, SOLUTION, TEST, demo("x = 1"), demo("y = 2"), new_markdown_cell("text"),
+                  demo("z = 3"))
     skipped = skip_cells(nb, nb)
-    assert skipped.originals == ["x = 1", "y = 2"]
-    assert all("manual_seed(0)" in nb.cells[i].source for i in (4, 5))
+    assert skipped.originals == ["x = 1", "y = 2", "z = 3"]
+    assert [nb.cells[i].source for i in (4, 5, 7)] == ["", "", RESEED]
     skipped.restore(nb)
-    assert [c.source for c in nb.cells[4:]] == ["x = 1", "y = 2"]
+    assert [nb.cells[i].source for i in (4, 5, 7)] == ["x = 1", "y = 2", "z = 3"]
     assert nb.cells[4].outputs[0].text == NOT_RUN_TEXT and nb.cells[4].execution_count is None
+    assert not any(MARK_KEY in c.metadata for c in nb.cells)
 
 
-def test_run_all_reseeds_after_each_skippable_cell_and_restore_removes_it():
-    nb = notebook(IMPORTS, SOLUTION, TEST, demo("x = 1"), demo("y = 2"))
+def test_run_all_reseeds_after_each_run_of_skippable_cells_and_restore_removes_it():
+    answer = graded("answer = 1", "answer", solution=True)
+    nb = notebook(IMPORTS, SOLUTION, TEST, demo("x = 1"), demo("y = 2"), answer, demo("z = 3"))
     skipped = skip_cells(nb, nb, run_all=True)
-    assert [c.source for c in nb.cells[4:]][::2] == ["x = 1", "y = 2"] and len(nb.cells) == 8
+    assert [c.source for c in nb.cells[4:]] == ["x = 1", "y = 2", RESEED, "answer = 1", "z = 3", RESEED]
     skipped.restore(nb)
-    assert [c.source for c in nb.cells[4:]] == ["x = 1", "y = 2"]
+    assert [c.source for c in nb.cells[4:]] == ["x = 1", "y = 2", "answer = 1", "z = 3"]
 
 
-def test_restore_ignores_a_forged_marker():
-    """A student cannot make the grader replace a cell of theirs: the marker's nonce is secret."""
+def test_restore_ignores_a_forged_mark():
+    """A student cannot make the grader replace a cell of theirs: the mark's nonce is secret."""
     nb = notebook(IMPORTS, SOLUTION, TEST, demo("x = 1"))
     skipped = skip_cells(nb, nb)
-    forged = new_code_cell("# 0123456789abcdef:0 (grader: not run during grading)\nprint('mine')")
+    forged = new_code_cell("print('mine')", metadata={MARK_KEY: "0123456789abcdef:0"})
     nb.cells.append(forged)
     skipped.restore(nb)
-    assert nb.cells[-1].source.endswith("print('mine')")
+    assert nb.cells[-1].source == "print('mine')" and not nb.cells[-1].get("outputs")
