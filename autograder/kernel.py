@@ -19,7 +19,9 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+from traitlets import DottedObjectName, Type
 
+from .quickclient import QuickKernelClient
 from .sandbox import Limits, prepare_scratch, wrap
 from .sanitize import is_test_cell
 from .warm import ZygoteProcess
@@ -34,6 +36,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     #: set by the grading unit before nbgrader runs: {"scratch": str, "uid": int | None,
     #: "limits": dict, "host": KernelHost | None (warm kernels, see warm.py)}
     settings: ClassVar[dict | None] = None
+    client_class = DottedObjectName("autograder.quickclient.QuickKernelClient")
+    client_factory = Type(klass=QuickKernelClient)  # ready when the kernel answers (see quickclient.py)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -62,6 +66,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         provisioner = self.provisioner
         provisioner.process, provisioner.pid, provisioner.pgid = ZygoteProcess(host, pid), pid, None
         self._reconcile_connection_info(provisioner.connection_info)
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        await super()._async_wait(pollinterval=0.01)  # a killed kernel is gone within milliseconds
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)

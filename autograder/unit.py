@@ -20,6 +20,7 @@ import nbformat
 from .config import course_config
 from .feedback import strip_ansi
 from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
+from .privatedb import write_without_sync
 from .release import venv_on_path
 from .results import CellResult, SubmissionResult, zero_cells
 from .sandbox import Limits, prepare_scratch, remove_tree
@@ -33,8 +34,9 @@ LIMIT_SIGNS = {"memory": ("MemoryError", "can't allocate memory"),
                "process": ("Resource temporarily unavailable", "can't start new thread"),
                "file-size": ("File too large",)}
 LEDGER_MARK = "DLCOURSE-LEDGER "
-#: prepended to every submission: identical results when a submission is graded twice
-SEED_CELL = RESEED
+#: prepended to every submission: identical results when a submission is graded twice; plain
+#: tracebacks (IPython's default context mode takes ~85 ms per error, ~2 s for an untouched stub)
+SEED_CELL = RESEED + '\nget_ipython().run_line_magic("xmode", "Plain")'
 #: appended to every submission: which check suites passed, in which cells (see _core.ledger)
 LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_\n"
                f"print({LEDGER_MARK!r} + _json_.dumps([_core_._execution_count(), _core_.ledger()]))")
@@ -228,6 +230,7 @@ def grade_unit(request: dict, host=None) -> dict:
     else:
         SandboxedKernelManager.settings = None
     work = Path(request["work"])
+    write_without_sync(work)  # the unit's gradebook is a throwaway copy
     venv_on_path()
     api = NbGraderAPI(config=course_config(work, limits.cell_timeout_s, private=True))
     prepared = time.monotonic()

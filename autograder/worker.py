@@ -164,10 +164,12 @@ def _started_host(config: dict, host):
 
 def serve(config: dict) -> int:
     """The worker's loop (in the worker process)."""
+    from .fastpages import skip_needless_soup
     from .unit import grade_unit
     from .warm import ZygoteError
 
     cache_templates()
+    skip_needless_soup()
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # nbgrader's prints go to the log, never into the replies
     host = _started_host(config, None)  # at once: the zygote imports while the parent prepares
