@@ -24,6 +24,7 @@ from .progress import Progress
 from .release import ReleaseError, venv_on_path
 from .results import ResultError, SubmissionResult, zero_cells
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
+from .templates import cached_template
 from .worker import ColdRunner, Worker
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
         found = discover(Path(submissions), assignments(root), scratch)
         needed = sorted({s.assignment for s in found if s.assignment})
         slots = _slots(scratch, needed, workers, limits, sandbox, warm, dask)
-        templates = {a: build_template(root, a, scratch / "templates" / a) for a in needed}
+        templates = {a: cached_template(root, a, scratch / "templates" / a) for a in needed}
         if dask:
             _ship_templates(slots, templates)
         logger.info("grading %d submission(s) with %d %s%s", len(found), slots.qsize(),
