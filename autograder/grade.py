@@ -72,7 +72,8 @@ class Slot:
 def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
           limits: Limits = Limits(), sandbox: bool = True, warm: bool = True,
           dask: str | None = None, progress: bool = True, gradebook: bool = False,
-          force_gradebook: bool = False, run_all: bool = False) -> list[SubmissionResult]:
+          force_gradebook: bool = False, run_all: bool = False,
+          keep_warm: float = 0.0) -> list[SubmissionResult]:
     """Grade every submission under `submissions`; write grades, feedback and the report to `out`.
 
     Units run on a local pool of `workers` slots (default: all cores), each a warm worker
@@ -80,7 +81,8 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
     finished in an earlier run into the same `out` (same student, assignment and file content)
     are reused, so an interrupted batch resumes where it stopped. With `gradebook`, the results
     are also merged into the course's nbgrader gradebook (see gradebook.py). Cells tagged
-    skip-when-grading are not run unless `run_all` (see skipping.py).
+    skip-when-grading are not run unless `run_all` (see skipping.py). With `keep_warm` (minutes),
+    warm workers come from this user's grading daemon and stay ready for the next run (daemon.py).
     """
     if sandbox and not dask:
         check_available()  # on a cluster, each worker checks its own machine
@@ -90,7 +92,7 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
         scratch = Path(scratch_name)
         found = discover(Path(submissions), assignments(root), scratch)
         needed = sorted({s.assignment for s in found if s.assignment})
-        slots = _slots(scratch, needed, workers, limits, sandbox, warm, dask)
+        slots = _slots(scratch, needed, workers, limits, sandbox, warm, dask, keep_warm)
         templates = {a: cached_template(root, a, scratch / "templates" / a) for a in needed}
         if dask:
             _ship_templates(slots, templates)
@@ -131,7 +133,7 @@ def _merge(root: Path, out: Path, results: list[SubmissionResult], force: bool) 
 
 
 def _slots(scratch: Path, needed: list[str], workers: int | None, limits: Limits, sandbox: bool,
-           warm: bool, dask: str | None) -> queue.Queue:
+           warm: bool, dask: str | None, keep_warm: float = 0.0) -> queue.Queue:
     slots: queue.Queue = queue.Queue()
     if dask:
         from .cluster import DaskRunner
@@ -140,6 +142,13 @@ def _slots(scratch: Path, needed: list[str], workers: int | None, limits: Limits
         for _ in range(workers or runner.threads()):
             slots.put(Slot(0, runner))
         return slots
+    if warm and keep_warm > 0:
+        from .daemon import kept_warm
+
+        for runner in kept_warm(workers or os.cpu_count() or 1, limits.to_dict(), sandbox, keep_warm * 60):
+            slots.put(Slot(runner.uid, runner))
+        if not slots.empty():
+            return slots
     for index in range(workers or os.cpu_count() or 1):
         uid = FIRST_SANDBOX_UID + index
         if warm:
