@@ -56,8 +56,10 @@ def _validate(args) -> int:
     path = Path(args.notebook)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: pass the path of your .ipynb file")
-    outcomes = validate(path, cell_timeout=args.cell_timeout)
+    outcomes = validate(path, cell_timeout=args.cell_timeout, quick=args.quick)
     print(format_outcomes(outcomes))
+    if args.quick:
+        print("(quick: the demo cells were not run, as when grading; validate without --quick runs them too)")
     return 0 if outcomes and all(o.passed for o in outcomes) else 1
 
 
@@ -143,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="run a notebook and report every visible check")
     validate.add_argument("notebook", help="the .ipynb file to check")
     validate.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    validate.add_argument("--quick", action="store_true",
+                          help="run only what your grade depends on: skip the demo cells, as grading does")
     validate.set_defaults(run=_validate)
 
     stop = commands.add_parser("stop", help="stop the warm workers kept after grade (--keep-warm)")

@@ -15,13 +15,11 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
-from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import DottedObjectName, Type
 
-from .quickclient import QuickKernelClient
+from .quickclient import QuickKernelManager
 from .sandbox import Limits, prepare_scratch, wrap
 from .sanitize import is_test_cell
 from .warm import ZygoteProcess
@@ -30,14 +28,12 @@ KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+class SandboxedKernelManager(QuickKernelManager):
     """Starts the kernel inside the sandbox and talks to it over Unix sockets in the scratch folder."""
 
     #: set by the grading unit before nbgrader runs: {"scratch": str, "uid": int | None,
     #: "limits": dict, "host": KernelHost | None (warm kernels, see warm.py)}
     settings: ClassVar[dict | None] = None
-    client_class = DottedObjectName("autograder.quickclient.QuickKernelClient")
-    client_factory = Type(klass=QuickKernelClient)  # ready when the kernel answers (see quickclient.py)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -66,9 +62,6 @@ class SandboxedKernelManager(AsyncKernelManager):
         provisioner = self.provisioner
         provisioner.process, provisioner.pid, provisioner.pgid = ZygoteProcess(host, pid), pid, None
         self._reconcile_connection_info(provisioner.connection_info)
-
-    async def _async_wait(self, pollinterval: float = 0.1) -> None:
-        await super()._async_wait(pollinterval=0.01)  # a killed kernel is gone within milliseconds
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
