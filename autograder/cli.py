@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {release,grade,export,gradescope,validate,solutions}` (also `dlcourse-grade`).
+"""Command line: `python -m autograder {release,grade,export,gradescope,validate,stop,solutions}` (also `dlcourse-grade`).
 
 Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
 1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.
@@ -44,7 +44,8 @@ def _grade(args) -> int:
                     workers=args.workers, limits=limits, sandbox=not args.no_sandbox,
                     warm=not args.cold, dask=args.dask, progress=not args.quiet,
                     gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook,
-                    options=class_options(args))
+                    options=class_options(args), run_all=args.run_all,
+                    keep_warm=args.keep_warm if not args.cold else 0)
     print(format_table(results, symbols=sys.stdout.encoding.lower().startswith("utf")))
     print(f"\n{len(results)} submission(s) graded.\n"
           f"  grades:    {out / 'grades.csv'} (per test), {out / 'grades_totals.csv'} (for an LMS)\n"
@@ -60,8 +61,10 @@ def _validate(args) -> int:
     path = Path(args.notebook)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: pass the path of your .ipynb file")
-    outcomes = validate(path, cell_timeout=args.cell_timeout)
+    outcomes = validate(path, cell_timeout=args.cell_timeout, quick=args.quick)
     print(format_outcomes(outcomes))
+    if args.quick:
+        print("(quick: the demo cells were not run, as when grading; validate without --quick runs them too)")
     return 0 if outcomes and all(o.passed for o in outcomes) else 1
 
 
@@ -73,6 +76,19 @@ def _solutions(args) -> int:
     out = Path(args.out) if args.out else root / "solutions"
     ids = write_solutions(root=root, out=out)
     print(f"wrote the solutions of {', '.join(ids)} (hidden tests removed) into {out}")
+    return 0
+
+
+def _keep_warm_default() -> float:
+    import os
+
+    return float(os.environ.get("DLCOURSE_KEEP_WARM", 10))
+
+
+def _stop(args) -> int:
+    from .daemon import stop_daemon
+
+    print("stopped the warm grading workers" if stop_daemon() else "no warm grading workers were running")
     return 0
 
 
@@ -131,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--cold", action="store_true",
                        help="start a fresh grader process and kernel per notebook (slower; default: "
                             "warm workers whose sandboxed kernel factory forks pre-imported kernels)")
+    grade.add_argument("--keep-warm", type=float, metavar="MINUTES", default=_keep_warm_default(),
+                       help="keep the warm workers this long for the next grade run, in a daemon of "
+                            "yours (default 10, or $DLCOURSE_KEEP_WARM; 0: stop them at the end)")
+    grade.add_argument("--run-all", action="store_true",
+                       help="also run the cells tagged skip-when-grading (slower; the scores are the same)")
     grade.add_argument("--root", default=".", help="the course folder (default: found from here)")
     add_class_options(grade)
     grade.set_defaults(run=_grade)
@@ -139,7 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = add_command("validate", help="run a notebook and report every visible check")
     validate.add_argument("notebook", help="the .ipynb file to check")
     validate.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    validate.add_argument("--quick", action="store_true",
+                          help="run only what your grade depends on: skip the demo cells, as grading does")
     validate.set_defaults(run=_validate)
+
+    stop = add_command("stop", help="stop the warm workers kept after grade (--keep-warm)")
+    stop.set_defaults(run=_stop)
 
     solutions = add_command("solutions", help="write the notebooks with solutions, without hidden tests")
     solutions.add_argument("--out", default=None, help="output folder (default: solutions/ in the course)")

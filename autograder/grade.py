@@ -26,6 +26,7 @@ from .results import SubmissionResult, zero_cells
 from .reuse import file_digest, record_path, save
 from .roster import known_identities, read_roster, save_roster
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
+from .templates import cached_template
 from .worker import ColdRunner, Worker
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ def grade_cells(root: Path, assignment: str) -> dict[str, float]:
 def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
           limits: Limits = Limits(), sandbox: bool = True, warm: bool = True,
           dask: str | None = None, progress: bool = True, gradebook: bool = False,
-          force_gradebook: bool = False, options: ClassOptions = ClassOptions()) -> list[SubmissionResult]:
+          force_gradebook: bool = False, options: ClassOptions = ClassOptions(), run_all: bool = False,
+          keep_warm: float = 0.0) -> list[SubmissionResult]:
     """Grade every submission under `submissions`; write grades, feedback and the report to `out`.
 
     Units run on a local pool of `workers` slots (default: all cores), each a warm worker
@@ -89,7 +91,9 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
     earlier run into the same `out` is reused when nothing it depends on changed (reuse.py), so
     an interrupted batch resumes where it stopped. `options`: intake, roster, due date, late
     policy, selection (batch.ClassOptions). With `gradebook`, the results are also merged into
-    the course's nbgrader gradebook (see gradebook.py).
+    the course's nbgrader gradebook (see gradebook.py). Cells tagged skip-when-grading are not
+    run unless `run_all` (see skipping.py). With `keep_warm` (minutes), warm workers come from this
+    user's grading daemon and stay ready for the next run (daemon.py).
     """
     if sandbox and not dask:
         check_available()  # on a cluster, each worker checks its own machine
@@ -100,7 +104,7 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
         intake = _take_in(Path(submissions), root, scratch, out, options, roster)
         check_selection(options, intake, roster, assignments(root))
         todo = plan(intake, out, root, options, {"limits": limits.to_dict(), "sandbox": sandbox})
-        pool = Pool(root, scratch, out, limits, sandbox, warm, dask, workers, progress)
+        pool = Pool(root, scratch, out, limits, sandbox, warm, dask, workers, progress, run_all, keep_warm)
         fresh = pool.run(todo.to_grade)
         results = complete(todo.reused + fresh, intake, roster, options, lambda a: grade_cells(root, a))
         cells = {a: grade_cells(root, a) for a in sorted({r.assignment for r in results if r.assignment})}
@@ -138,6 +142,8 @@ class Pool:
     dask: str | None
     workers: int | None
     progress: bool
+    run_all: bool = False       #: run the cells tagged skip-when-grading too
+    keep_warm: float = 0.0      #: minutes the daemon keeps the warm workers (0: no daemon)
 
     def run(self, units: list[tuple[Submission, str]]) -> list[tuple[Submission, SubmissionResult]]:
         """Grade `units` (submission, key); each result is saved as soon as it is done."""
@@ -146,8 +152,9 @@ class Pool:
         if not gradable:
             return done
         needed = sorted({s.assignment for s, _ in gradable})
-        slots = _slots(self.scratch, needed, self.workers, self.limits, self.sandbox, self.warm, self.dask)
-        templates = {a: build_template(self.root, a, self.scratch / "templates" / a) for a in needed}
+        slots = _slots(self.scratch, needed, self.workers, self.limits, self.sandbox, self.warm, self.dask,
+                       self.keep_warm)
+        templates = {a: cached_template(self.root, a, self.scratch / "templates" / a) for a in needed}
         if self.dask:
             _ship_templates(slots, templates)
         logger.info("grading %d submission(s) with %d %s%s", len(gradable), slots.qsize(),
@@ -179,7 +186,8 @@ class Pool:
     def _grade_and_save(self, submission: Submission, key: str, templates, slots: queue.Queue) -> SubmissionResult:
         slot = slots.get()
         try:
-            result = _grade_one(submission, templates, self.scratch, self.out, self.limits, self.sandbox, slot)
+            result = _grade_one(submission, templates, self.scratch, self.out, self.limits, self.sandbox, slot,
+                                self.run_all)
         finally:
             slots.put(slot)
         result.digest, result.key = file_digest(submission.path), key
@@ -200,7 +208,7 @@ def _merge(root: Path, out: Path, results: list[SubmissionResult], force: bool, 
 
 
 def _slots(scratch: Path, needed: list[str], workers: int | None, limits: Limits, sandbox: bool,
-           warm: bool, dask: str | None) -> queue.Queue:
+           warm: bool, dask: str | None, keep_warm: float = 0.0) -> queue.Queue:
     slots: queue.Queue = queue.Queue()
     if dask:
         from .cluster import DaskRunner
@@ -209,6 +217,13 @@ def _slots(scratch: Path, needed: list[str], workers: int | None, limits: Limits
         for _ in range(workers or runner.threads()):
             slots.put(Slot(0, runner))
         return slots
+    if warm and keep_warm > 0:
+        from .daemon import kept_warm
+
+        for runner in kept_warm(workers or os.cpu_count() or 1, limits.to_dict(), sandbox, keep_warm * 60):
+            slots.put(Slot(runner.uid, runner))
+        if not slots.empty():
+            return slots
     for index in range(workers or os.cpu_count() or 1):
         uid = FIRST_SANDBOX_UID + index
         if warm:
@@ -237,7 +252,7 @@ def _close(slots: queue.Queue) -> None:
 
 
 def _grade_one(submission: Submission, templates: dict[str, Template], scratch: Path, out: Path,
-               limits: Limits, sandbox: bool, slot: Slot) -> SubmissionResult:
+               limits: Limits, sandbox: bool, slot: Slot, run_all: bool = False) -> SubmissionResult:
     """Grade one submission; never raises: any failure becomes the result's status."""
     template = templates[submission.assignment]
     grade_cells = template.grade_cells
@@ -248,7 +263,8 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     request = {"template": str(template.folder), "assignment": submission.assignment,
                "notebook_name": template.notebook_name, "student_id": submission.folder,
                "submission": str(submission.path.resolve()), "work": str(work / "course"),
-               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid}
+               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid,
+               "run_all": run_all}
     started = time.monotonic()
     try:
         result = slot.runner.run(request, work, limits.notebook_timeout_s) or _timed_out(request, limits)

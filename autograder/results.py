@@ -51,6 +51,7 @@ class SubmissionResult:
     source: str = ""                 #: the submitted file, as found
     flags: list[str] = field(default_factory=list)  #: tampering found and repaired
     digest: str = ""                 #: sha256 of the submitted file
+    phases: dict[str, float] = field(default_factory=dict)  #: seconds per phase (see timing.py)
     key: str = ""                    #: what the result depends on, for reusing it (reuse.py)
     folder: str = ""                 #: the folder of the student's files (ids.folder_name)
     origin: str = ""                 #: the file as found in the input, relative to it
@@ -101,8 +102,9 @@ class SubmissionResult:
                          **{name: str(data.get(name, "")) for name in TEXT_FIELDS},
                          late=bool(data.get("late", False)),
                          late_penalty=float(data.get("late_penalty", 0.0)),
-                         on_roster=None if data.get("on_roster") is None else bool(data["on_roster"]))
-        except (KeyError, TypeError, ValueError) as error:
+                         on_roster=None if data.get("on_roster") is None else bool(data["on_roster"]),
+                         phases={str(k): float(v) for k, v in (data.get("phases") or {}).items()})
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ResultError(f"malformed result: {error!r}") from None
         if result.status not in STATUSES:
             raise ResultError(f"unknown status {result.status!r}")

@@ -21,10 +21,13 @@ from .config import course_config
 from . import verdicts
 from .feedback import strip_ansi
 from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
+from .privatedb import write_without_sync
 from .release import venv_on_path
 from .results import CellResult, SubmissionResult, zero_cells
 from .sandbox import Limits, prepare_scratch, remove_tree
 from .sanitize import is_test_cell, sanitize
+from .skipping import RESEED, Skipped, skip_cells
+from .timing import Clock, cell_breakdown
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError"}
 #: how a limit shows in a cell's error: the exception name or a piece of its message
@@ -32,21 +35,21 @@ LIMIT_SIGNS = {"memory": ("MemoryError", "can't allocate memory"),
                "process": ("Resource temporarily unavailable", "can't start new thread"),
                "file-size": ("File too large",)}
 LEDGER_MARK = "DLCOURSE-LEDGER "
-#: prepended to every submission: identical results when a submission is graded twice
-SEED_CELL = ("import random as _random_, numpy as _numpy_, torch as _torch_\n"
-             "_random_.seed(0); _numpy_.random.seed(0); _torch_.manual_seed(0)\n"
-             "del _random_, _numpy_, _torch_")
+#: prepended to every submission: identical results when a submission is graded twice; plain
+#: tracebacks (IPython's default context mode takes ~85 ms per error, ~2 s for an untouched stub)
+SEED_CELL = RESEED + '\nget_ipython().run_line_magic("xmode", "Plain")'
 #: appended to every submission: which check suites passed, in which cells (see _core.ledger)
 LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_\n"
                f"print({LEDGER_MARK!r} + _json_.dumps([_core_._execution_count(), _core_.ledger()]))")
 
 
-def prepare(request: dict, nb) -> list[str]:
+def prepare(request: dict, nb) -> tuple[list[str], Skipped]:
     """Lay out work/{gradebook.db, source/<a>/, submitted/<student>/<a>/<nb>.ipynb}.
 
     The submission `nb` (as read from the student's file) has its graded cells restored from the
-    official release (see sanitize.py) and is written into the private copy; the student's file
-    is never touched. Returns the tampering flags.
+    official release (see sanitize.py), the cells its grade does not depend on replaced (see
+    skipping.py; all run with `run_all`), and is written into the private copy; the student's
+    file is never touched. Returns the tampering flags and the skipped cells.
     """
     work, template = Path(request["work"]), Path(request["template"])
     assignment, student = request["assignment"], request["student_id"]
@@ -55,12 +58,13 @@ def prepare(request: dict, nb) -> list[str]:
     shutil.copyfile(template / "gradebook.db", work / "gradebook.db")
     official = nbformat.read(template / "release" / assignment / request["notebook_name"], as_version=4)
     flags = sanitize(nb, official)
+    skipped = skip_cells(nb, official, run_all=request.get("run_all", False))
     nb.cells.insert(0, nbformat.v4.new_code_cell(SEED_CELL))
     nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
     target = work / "submitted" / student / assignment / request["notebook_name"]
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
-    return flags
+    return flags, skipped
 
 
 def prepare_sandbox(request: dict, host=None) -> None:
@@ -212,7 +216,7 @@ def grade_unit(request: dict, host=None) -> dict:
     """
     from nbgrader.apps import NbGraderAPI
 
-    started = time.monotonic()
+    started, clock = time.monotonic(), Clock()
     result = SubmissionResult(request["student_id"], request["assignment"], "ok",
                               source=request["submission"])
     nb, problem = read_notebook(Path(request["submission"]))
@@ -220,7 +224,7 @@ def grade_unit(request: dict, host=None) -> dict:
         result.status, result.detail = "invalid", problem
         result.cells = zero_cells(request["grade_cells"], problem)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
-    result.flags = prepare(request, nb)
+    result.flags, skipped = prepare(request, nb)
     limits = Limits(**request["limits"])
     GuardedExecute.output_limit_bytes = limits.output_kb * 1024
     if request["sandbox"]:
@@ -228,10 +232,13 @@ def grade_unit(request: dict, host=None) -> dict:
     else:
         SandboxedKernelManager.settings = None
     work = Path(request["work"])
+    write_without_sync(work)  # the unit's gradebook is a throwaway copy
     venv_on_path()
     api = NbGraderAPI(config=course_config(work, limits.cell_timeout_s, private=True))
     prepared = time.monotonic()
+    clock.lap("prepare")
     outcome = api.autograde(request["assignment"], request["student_id"], force=True, create=True)
+    clock.split("cells", GuardedExecute.marks, "nbgrader_before", "nbgrader_after")
     if not outcome["success"]:
         log = f"{outcome.get('error', '')}\n{outcome.get('log', '')}"
         result.status, result.detail = "error", _last_error_line(log)
@@ -240,6 +247,9 @@ def grade_unit(request: dict, host=None) -> dict:
     autograded = work / "autograded" / request["student_id"] / request["assignment"] / request["notebook_name"]
     executed = nbformat.read(autograded, as_version=4)
     result.cell_seconds = execution_seconds(executed)
+    breakdown = {**cell_breakdown(executed, {SEED_CELL, LEDGER_CELL}),
+                 "skipped": len(skipped.originals)}
+    skipped.restore(executed)  # feedback shows each skipped cell's source, "not run during grading"
     ledger_cell = strip_course_cells(executed)
     autograded.chmod(0o644)  # nbgrader leaves it read-only (444): only root could rewrite it
     nbformat.write(executed, autograded)  # what feedback is made from
@@ -263,11 +273,14 @@ def grade_unit(request: dict, host=None) -> dict:
     if limit and not result.detail:
         result.detail = limit
     graded = time.monotonic()
+    clock.lap("scoring")
     if request["sandbox"] and host is None:
         remove_tree(work / "kernel")  # the cold kernel's folder: nothing of it stays behind
     feedback = api.generate_feedback(request["assignment"], request["student_id"], force=True)
     if not feedback["success"]:
         result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"
+    clock.lap("feedback")
+    result.phases = {**clock.phases, **breakdown}
     print(f"timing {request['student_id']}: prepare {prepared - started:.2f} s, autograde "
           f"{graded - prepared:.2f} s (cells {result.cell_seconds:.2f} s), feedback "
           f"{time.monotonic() - graded:.2f} s", file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ import nbformat
 
 from .config import CELL_TIMEOUT_S
 from .feedback import strip_ansi
+from .quickclient import QuickKernelManager
 from .sanitize import is_test_cell
 
 logger = logging.getLogger(__name__)
@@ -44,11 +45,20 @@ class CheckOutcome:
                 NOT_ATTEMPTED if any(sign in self.message for sign in NOT_ATTEMPTED_SIGNS) else FAILED)
 
 
-def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | None = None):
-    """Execute a copy of the notebook at `path` (errors allowed); return the executed notebook."""
+def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | None = None,
+                 quick: bool = False):
+    """Execute a copy of the notebook at `path` (errors allowed); return the executed notebook.
+
+    `quick`: leave out the cells grading leaves out (tagged skip-when-grading, see skipping.py).
+    """
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    if quick:
+        from .skipping import plan
+
+        for index in plan(nb, nb):
+            nb.cells[index].source = ""  # nbclient sends no empty cell to the kernel
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         work = Path(tmp)
         for sibling in Path(path).resolve().parent.iterdir():  # data files next to the notebook
@@ -56,7 +66,8 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | 
                 shutil.copy(sibling, work)
         env_cwd = str(cwd or work)
         client = NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": env_cwd}})
+                                resources={"metadata": {"path": env_cwd}}, shutdown_kernel="immediate",
+                                kernel_manager_class=QuickKernelManager)
         previous = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "validate"
         try:
@@ -86,8 +97,8 @@ def check_outcomes(nb) -> list[CheckOutcome]:
     return outcomes
 
 
-def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S) -> list[CheckOutcome]:
-    """Run the notebook at `path` and return the outcome of every graded test cell.
+def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = False) -> list[CheckOutcome]:
+    """Run the notebook at `path` (`quick`: as grading does) and return the outcome of every graded test cell.
 
     Raises:
         ValueError: the notebook has no graded cells (nothing to validate).
@@ -96,7 +107,7 @@ def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S) -> list[CheckOut
     if not any(is_test_cell(cell) for cell in nbformat.read(path, as_version=4).cells):
         raise ValueError(f"{path.name} has no graded cells: is it an assignment of this course?")
     logger.info("running %s in a fresh kernel (at most %d s per cell)", path, cell_timeout)
-    return check_outcomes(run_notebook(path, cell_timeout=cell_timeout))
+    return check_outcomes(run_notebook(path, cell_timeout=cell_timeout, quick=quick))
 
 
 def format_outcomes(outcomes: list[CheckOutcome]) -> str:

@@ -12,6 +12,7 @@ and starts a fresh worker for the next submission.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import select
@@ -164,13 +165,21 @@ def _started_host(config: dict, host):
 
 def serve(config: dict) -> int:
     """The worker's loop (in the worker process)."""
-    from .unit import grade_unit
+    from concurrent.futures import ThreadPoolExecutor
+
     from .warm import ZygoteError
 
-    cache_templates()
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # nbgrader's prints go to the log, never into the replies
-    host = _started_host(config, None)  # at once: the zygote imports while the parent prepares
+    with ThreadPoolExecutor(1) as importer:  # nbgrader & co. while the zygote imports torch & co.
+        imported = importer.submit(importlib.import_module, "autograder.unit")
+        host = _started_host(config, None)  # in this thread: bwrap dies with the thread that started it
+        imported.result()
+    from .fastpages import skip_needless_soup
+    from .unit import grade_unit
+
+    cache_templates()
+    skip_needless_soup()
     for line in sys.stdin:
         request = json.loads(Path(line.strip()).read_text())
         request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request

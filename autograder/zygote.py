@@ -44,6 +44,10 @@ def preload() -> None:
     import ipykernel.debugger  # noqa: F401  (debugpy: ~1 s of every kernel start)
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
+    import IPython.core.debugger  # noqa: F401  (with pdb and the completer: imported by every kernel)
+    import IPython.core.completerlib  # noqa: F401
+    import IPython.extensions.storemagic  # noqa: F401
+    import tornado.platform.asyncio  # noqa: F401
     import matplotlib  # noqa: F401
     import matplotlib.pyplot  # noqa: F401
     import matplotlib_inline.backend_inline  # noqa: F401

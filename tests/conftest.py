@@ -20,6 +20,12 @@ def _venv_on_path():
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_daemon_left_behind():
+    """`grade` from the CLI keeps warm workers in a daemon; tests that want one start it themselves."""
+    os.environ.setdefault("DLCOURSE_KEEP_WARM", "0")
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
