@@ -22,7 +22,7 @@ from autograder.sandbox import SandboxUnavailable, check_available
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
-TIMING = ("seconds", "cell_seconds", "source", "digest")
+TIMING = ("seconds", "cell_seconds", "source", "digest", "phases")
 
 
 def comparable(out: Path) -> dict:
