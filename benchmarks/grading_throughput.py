@@ -1,21 +1,27 @@
 """Grading throughput: stock `nbgrader autograde` against this course's grader, on the same batch.
 
     python benchmarks/grading_throughput.py [--per-assignment 40] [--assignments 01_fitting ...]
-                                            [--workers 2] [--dask] [--skip-nbgrader]
+                                            [--mix complete:20,untouched:20] [--workers 2]
+                                            [--one-worker] [--dask] [--skip-nbgrader]
 
 1. Builds a realistic batch per assignment (seeded): 40 % complete, 35 % partly done (some
    fill-ins left as stubs, some questions answered wrongly), 10 % untouched, 15 % broken (a
-   syntax error, a kernel that dies half way, an interrupted upload that is not JSON).
+   syntax error, a kernel that dies half way, an interrupted upload that is not JSON); or the
+   counts given by --mix.
 2. Grades it with stock nbgrader (a private copy of the course with nbgrader's own Execute, one
    `nbgrader autograde ASSIGNMENT` per assignment: serial, a fresh kernel per notebook), then
    with `grade` (warm workers, all cores), and optionally cold, and on a local Dask cluster
    with 1 and then 2 workers (scaling efficiency).
 3. Checks that every cell's score agrees between the two wherever stock nbgrader produced one,
-   and reports wall time, the ratio, the per-notebook overhead beyond executing the cells, and
-   the peak memory (PSS) of each worker's process tree.
+   and reports wall time, the ratio, the per-notebook overhead beyond executing the cells, the
+   peak memory (PSS) of each worker's process tree, and where a unit's time goes (its phases:
+   answer cells, test cells, other cells that ran, skipped cells, kernel start, nbgrader's
+   bookkeeping, feedback; see autograder/timing.py), beside stock nbgrader's cells by kind.
 
 Results go to benchmarks/results/grading_throughput.{json,md} (--name to change the stem).
-Recorded runs: `--per-assignment 40 --assignments 01_fitting 04_stability` (grading_throughput) and
+Recorded runs: `--per-assignment 40 --assignments 03_dropout --mix complete:20,untouched:20
+--one-worker --dask --name grading_throughput` (issue 18's batch); earlier, 01_fitting and
+04_stability (grading_throughput before issue 18, in git history) and
 `--per-assignment 20 --assignments 01_fitting --skip-nbgrader --dask --name grading_dask_scaling`.
 """
 
@@ -63,8 +69,13 @@ def _kind(index: int, count: int) -> str:
             else ("syntax_error", "crash", "not_json")[index % 3])
 
 
-def build_batch(folder: Path, assignments: list[str], per_assignment: int, seed: int = 0) -> dict:
-    """<folder>/<student>/<assignment>/<assignment>.ipynb; returns {student: kind} per assignment."""
+def build_batch(folder: Path, assignments: list[str], per_assignment: int, seed: int = 0,
+                mix: dict[str, int] | None = None) -> dict:
+    """<folder>/<student>/<assignment>/<assignment>.ipynb; returns {student: kind} per assignment.
+
+    `mix`: how many submissions of each kind (in that order), instead of the default shares.
+    """
+    order = [kind for kind, count in (mix or {}).items() for _ in range(count)]
     kinds: dict[str, dict[str, str]] = {}
     for assignment in assignments:
         rng = random.Random(f"{seed}-{assignment}")
@@ -72,7 +83,7 @@ def build_batch(folder: Path, assignments: list[str], per_assignment: int, seed:
         solutions = _solutions(nbformat.read(ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4))
         kinds[assignment] = {}
         for index in range(per_assignment):
-            student, kind = f"s{index:03d}", _kind(index, per_assignment)
+            student, kind = f"s{index:03d}", order[index] if order else _kind(index, per_assignment)
             kinds[assignment][student] = kind
             nb = nbformat.from_dict(json.loads(json.dumps(release)))
             ids = list(solutions)
@@ -133,10 +144,28 @@ def run_stock(batch: Path, assignments: list[str], course: Path) -> dict:
                         grade.name: float(grade.auto_score or 0.0) for grade in notebook.grades}
     from autograder.unit import execution_seconds
 
-    cell_seconds = [execution_seconds(nbformat.read(p, as_version=4))
-                    for p in (course / "autograded").glob("*/*/*.ipynb")]
+    executed = [nbformat.read(p, as_version=4) for p in (course / "autograded").glob("*/*/*.ipynb")]
+    cell_seconds = [execution_seconds(nb) for nb in executed]
     return {"wall_s": wall, "autograde_wall_s": autograde_wall, "graded": len(cell_seconds), "scores": scores,
-            "cell_seconds": cell_seconds}
+            "cell_seconds": cell_seconds, "cells_by_kind": mean_dicts([stock_cells(nb) for nb in executed])}
+
+
+def stock_cells(nb) -> dict[str, float]:
+    """Stock nbgrader's kernel seconds in one notebook by kind of cell (demos: the skip-tagged ones)."""
+    from autograder.sanitize import is_test_cell
+    from autograder.skipping import is_tagged
+    from autograder.timing import _seconds
+
+    kinds = dict.fromkeys(("cells_solution", "cells_test", "cells_demos", "cells_other"), 0.0)
+    for cell in nb.cells:
+        kind = ("cells_test" if is_test_cell(cell) else "cells_demos" if is_tagged(cell) else
+                "cells_solution" if cell.metadata.get("nbgrader", {}).get("solution") else "cells_other")
+        kinds[kind] += _seconds(cell) or 0.0 if cell.cell_type == "code" else 0.0
+    return kinds
+
+
+def mean_dicts(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {key: sum(row.get(key, 0.0) for row in rows) / len(rows) for key in rows[0]} if rows else {}
 
 
 # -- this course's grader -------------------------------------------------------------------------
@@ -180,7 +209,12 @@ def run_ours(batch: Path, out: Path, workers: int, warm: bool = True, dask: str 
                         progress=True)
         wall = time.monotonic() - started
     executed = [r for r in results if r.cell_seconds > 0]
+    needed = [r.phases.get("cells_solution", 0) + r.phases.get("cells_test", 0) + r.phases.get("cells_other", 0)
+              for r in executed]
     return {"wall_s": wall, "graded": len(executed),
+            "phases": mean_dicts([r.phases for r in executed if r.phases]),
+            "beyond_needed_cells_s": sorted(r.seconds - n for r, n in zip(executed, needed)),
+            "needed_cell_seconds": needed,
             "scores": {f"{r.student_id}/{r.assignment}": {c.grade_id: c.points for c in r.cells} for r in results},
             "statuses": {f"{r.student_id}/{r.assignment}": r.status for r in results},
             "cell_seconds": [r.cell_seconds for r in executed],
@@ -256,20 +290,30 @@ def main() -> int:
     parser.add_argument("--cold", action="store_true", help="also grade with a fresh process per notebook")
     parser.add_argument("--dask", action="store_true", help="also grade on a local Dask cluster, 1 then 2 workers")
     parser.add_argument("--skip-nbgrader", action="store_true")
+    parser.add_argument("--mix", default="", help="kinds and counts per assignment, e.g. complete:20,untouched:20")
+    parser.add_argument("--one-worker", action="store_true", help="also grade with 1 local worker (scaling)")
     parser.add_argument("--name", default="grading_throughput", help="results file stem in benchmarks/results/")
     args = parser.parse_args()
+    mix = {kind: int(count) for kind, count in (p.split(":") for p in args.mix.split(",") if p)} or None
+    per_assignment = sum(mix.values()) if mix else args.per_assignment
     report: dict = {"date": datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(),
                     "cpus": os.cpu_count(), "workers": args.workers, "assignments": args.assignments,
-                    "per_assignment": args.per_assignment}
+                    "per_assignment": per_assignment, "load_average_at_start": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as name:
         base = Path(name)
-        kinds = build_batch(base / "batch", args.assignments, args.per_assignment)
+        os.environ["DLCOURSE_CACHE"] = str(base / "cache")  # templates are built inside the timed run
+        kinds = build_batch(base / "batch", args.assignments, per_assignment, mix=mix)
         report["batch"] = {a: {k: list(v.values()).count(k) for k in sorted(set(v.values()))} for a, v in kinds.items()}
-        notebooks = args.per_assignment * len(args.assignments)
+        notebooks = per_assignment * len(args.assignments)
         print(f"batch: {notebooks} notebooks {report['batch']}", flush=True)
         ours = run_ours(base / "batch", base / "ours", args.workers)
         report["ours_warm"] = {k: v for k, v in ours.items() if k not in ("scores", "statuses")}
         print(f"ours (warm, {args.workers} workers): {ours['wall_s']:.1f} s", flush=True)
+        if args.one_worker:
+            one = run_ours(base / "batch", base / "one", 1)
+            report["ours_one_worker"] = {k: v for k, v in one.items() if k not in ("scores", "statuses")}
+            report["local_scaling_efficiency"] = one["wall_s"] / (args.workers * ours["wall_s"])
+            print(f"ours (warm, 1 worker): {one['wall_s']:.1f} s", flush=True)
         if args.cold:
             cold = run_ours(base / "batch", base / "cold", args.workers, warm=False)
             report["ours_cold"] = {k: v for k, v in cold.items() if k not in ("scores", "statuses")}
@@ -297,6 +341,7 @@ def main() -> int:
                 print(f"dask {count} worker(s): {run['wall_s']:.1f} s", flush=True)
             one, two = report["dask"][1]["wall_s"], report["dask"][2]["wall_s"]
             report["dask_scaling_efficiency"] = one / (2 * two)
+    report["load_average_at_end"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(report, indent=1))
     (RESULTS / f"{args.name}.md").write_text(markdown(report))
@@ -339,9 +384,54 @@ def markdown(report: dict) -> str:
                   f"{report['nbgrader']['autograde_wall_s'] / ours['wall_s']:.2f}×.", ""]
     if "dask_scaling_efficiency" in report:
         lines += [f"Dask scaling efficiency 1 → 2 workers: {report['dask_scaling_efficiency']:.0%}.", ""]
+    if "local_scaling_efficiency" in report:
+        lines += [f"Local scaling 1 → {report['workers']} workers: {report['ours_one_worker']['wall_s']:.1f} s → "
+                  f"{ours['wall_s']:.1f} s, efficiency {report['local_scaling_efficiency']:.0%}.", ""]
+    lines += where_time_goes(report)
     lines += ["Overhead per notebook = wall time × workers / notebooks executed − mean time the kernel spent "
-              "in cells; memory = peak PSS of one worker's process tree (worker, sandbox, zygote, kernel).", ""]
+              "in cells; memory = peak PSS of one worker's process tree (worker, sandbox, zygote, kernel). "
+              f"Load average (1, 5, 15 min) at start {_load(report, 'start')}, at end {_load(report, 'end')} "
+              "(the machine is shared).", ""]
     return "\n".join(lines)
+
+
+def _load(report: dict, when: str) -> str:
+    values = report.get(f"load_average_at_{when}")
+    return ", ".join(f"{v:.1f}" for v in values) if values else "not recorded"
+
+
+PHASES = [("cells_solution", "answer cells (the student's code)"), ("cells_test", "test cells (the checks)"),
+          ("cells_other", "other cells that ran (imports, self-check)"), ("cells_skipped", "skipped cells"),
+          ("cells_grader", "grader's cells (seed, ledger, re-seeding)"), ("kernel_start", "kernel start"),
+          ("kernel_stop", "kernel stop"), ("nbgrader_before", "nbgrader bookkeeping before execution"),
+          ("nbgrader_after", "nbgrader bookkeeping after execution"), ("prepare", "preparing the unit"),
+          ("scoring", "scoring"), ("feedback", "feedback page")]
+
+
+def where_time_goes(report: dict) -> list[str]:
+    """Mean seconds per graded notebook, by phase, for this grader and for stock nbgrader."""
+    ours = report["ours_warm"]
+    phases = ours.get("phases") or {}
+    if not phases:
+        return []
+    stock = report.get("nbgrader", {}).get("cells_by_kind", {})
+    stock_row = {"cells_solution": stock.get("cells_solution"), "cells_test": stock.get("cells_test"),
+                 "cells_other": stock.get("cells_other")}
+    lines = ["**Where a notebook's time goes** (mean seconds per executed notebook; this grader's unit "
+             "phases, autograder/timing.py; stock nbgrader's kernel time by kind of cell):", "",
+             "| phase | this grader | stock nbgrader |", "|---|---|---|"]
+    for key, label in PHASES:
+        theirs = stock_row.get(key)
+        lines.append(f"| {label} | {phases.get(key, 0):.3f} | {'' if theirs is None else f'{theirs:.3f}'} |")
+    if stock:
+        lines.append(f"| demo cells (tagged skip-when-grading) | 0 (skipped: {phases.get('skipped', 0):.1f} "
+                     f"cells per notebook) | {stock.get('cells_demos', 0):.3f} |")
+    beyond = ours.get("beyond_needed_cells_s") or []
+    if beyond:
+        lines += ["", f"Per-notebook overhead beyond the cells the grade depends on (unit wall time − answer, "
+                      f"test and other cells that ran): median {beyond[len(beyond) // 2]:.2f} s, mean "
+                      f"{sum(beyond) / len(beyond):.2f} s of worker time."]
+    return lines + [""]
 
 
 if __name__ == "__main__":
