@@ -81,7 +81,7 @@ def _keep_warm_default() -> float:
 
 
 def _stop(args) -> int:
-    from .daemon import stop_daemon
+    from .keepwarm import stop_daemon
 
     print("stopped the warm grading workers" if stop_daemon() else "no warm grading workers were running")
     return 0

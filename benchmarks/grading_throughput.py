@@ -203,6 +203,7 @@ class PeakMemory:
 def run_ours(batch: Path, out: Path, workers: int, warm: bool = True, dask: str | None = None) -> dict:
     from autograder.grade import grade
 
+    os.environ["DLCOURSE_CACHE"] = str(out.parent / f"cache-{out.name}")  # each run builds its templates
     with PeakMemory() as memory:
         started = time.monotonic()
         results = grade(submissions=batch, out=out, root=ROOT, workers=workers, warm=warm, dask=dask,
@@ -301,7 +302,6 @@ def main() -> int:
                     "per_assignment": per_assignment, "load_average_at_start": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as name:
         base = Path(name)
-        os.environ["DLCOURSE_CACHE"] = str(base / "cache")  # templates are built inside the timed run
         kinds = build_batch(base / "batch", args.assignments, per_assignment, mix=mix)
         report["batch"] = {a: {k: list(v.values()).count(k) for k in sorted(set(v.values()))} for a, v in kinds.items()}
         notebooks = per_assignment * len(args.assignments)
