@@ -47,6 +47,9 @@ def _grade(args) -> int:
           f"  report:    {out / 'report.html'} (also .md and .json)\n"
           f"  details:   {out / 'results.json'}\n"
           f"  feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
+    if args.keep_warm > 0 and not (args.cold or args.dask):
+        print(f"\nThe grading workers stay warm for {args.keep_warm:g} min for your next run "
+              "(python -m autograder stop ends them now).")
     return 0
 
 
