@@ -52,6 +52,9 @@ def _grade(args) -> int:
           f"  report:    {out / 'report.html'} (also .md and .json)\n"
           f"  details:   {out / 'results.json'}, {out / 'files.csv'} (every input file)\n"
           f"  feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
+    if args.keep_warm > 0 and not (args.cold or args.dask):
+        print(f"\nThe grading workers stay warm for {args.keep_warm:g} min for your next run "
+              "(python -m autograder stop ends them now).")
     return 0
 
 
@@ -86,7 +89,7 @@ def _keep_warm_default() -> float:
 
 
 def _stop(args) -> int:
-    from .daemon import stop_daemon
+    from .keepwarm import stop_daemon
 
     print("stopped the warm grading workers" if stop_daemon() else "no warm grading workers were running")
     return 0

@@ -218,7 +218,7 @@ def _slots(scratch: Path, needed: list[str], workers: int | None, limits: Limits
             slots.put(Slot(0, runner))
         return slots
     if warm and keep_warm > 0:
-        from .daemon import kept_warm
+        from .keepwarm import kept_warm
 
         for runner in kept_warm(workers or os.cpu_count() or 1, limits.to_dict(), sandbox, keep_warm * 60):
             slots.put(Slot(runner.uid, runner))

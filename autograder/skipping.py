@@ -6,15 +6,18 @@ and still runs the cell). When a submission is graded, a cell is skipped only if
 1. its source is exactly that of a tagged cell of the official release (a student's own tag, or
    an edited demo, is never skipped), it is no graded cell, and
 2. no cell that still runs reads a name the cell binds (assigns, imports, defines, deletes) or may
-   mutate (an attribute or item assigned, a method called on it, passed to a call), read
-   anywhere, function bodies included. A cell needed this way runs, and so do the cells it needs
-   in turn; a running cell that reaches the namespace in a way no static check can follow
-   (`eval`, `exec`, `get_ipython()`, `Out`, a computed `globals()[name]`) makes every cell run.
+   mutate (an attribute or item assigned, a method called on it, passed to a call; modules,
+   functions and classes only by assignment), read anywhere, function bodies included. A cell
+   needed this way runs, and so do the cells it needs in turn; a running cell that reaches the
+   namespace in a way no static check can follow (`eval`, `exec`, `get_ipython()`, `Out`, a
+   computed `globals()[name]`) makes every cell run; and
+3. it changes no process-wide setting (`torch.set_default_dtype`, `os.chdir`, ...) and writes no
+   file (`open(..., "w")`, `torch.save`, `%%writefile`) that a later cell could see.
 
-A skipped cell runs the grader's seed code instead (in a full run, the same code follows each
-tagged cell), so the cells after it start from the same random state whether it ran or not;
-its feedback shows "not run during grading". `problems(nb)` is the authoring check that
-tests/notebooks/test_skipping.py runs on every assignment.
+A skipped cell is blanked; the last one before a cell that runs executes the grader's seed code
+(in a full run, the same code follows it), so the cells after it start from the same random
+state whether the demos ran or not. Its feedback shows "not run during grading". `problems(nb)`
+is the authoring check that tests/notebooks/test_skipping.py runs on every assignment.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ SKIP_TAG = "skip-when-grading"
 MARK_KEY = "skipped_by_grader"  #: cell metadata of a prepared submission: "<nonce>:<index>" or "<nonce>:reseed"
 NOT_RUN_TEXT = ("⏭ Not run during grading: no graded cell depends on this cell. "
                 "Run the notebook in Jupyter to see its output.\n")
-#: the grader's seed code (unit.SEED_CELL), run in place of a skipped cell and after it in a full run
+#: the grader's seed code (unit.SEED_CELL begins with it), run after a run of skipped cells
 RESEED = ("import random as _random_, numpy as _numpy_, torch as _torch_\n"
           "_random_.seed(0); _numpy_.random.seed(0); _torch_.manual_seed(0)\n"
           "del _random_, _numpy_, _torch_")
@@ -42,7 +45,7 @@ _OPAQUE_NAMES = {"eval", "exec", "compile", "get_ipython", "__import__", "__buil
 _OPAQUE_ATTRIBUTES = {"f_globals", "f_locals", "f_back", "__globals__", "user_ns", "user_global_ns"}
 #: magics that read no Python name beyond the code they are given
 _PLAIN_MAGICS = {"matplotlib", "load_ext", "reload_ext", "autoreload", "config", "time", "timeit",
-                 "capture", "writefile", "pip", "conda"}
+                 "capture", "pip", "conda"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class CellNames:
     uses: frozenset[str] = frozenset()     #: a method is called on it, or it is passed to a call
     reads: frozenset[str] = frozenset()    #: global names read anywhere in the cell
     opaque: bool = False                   #: reads names in a way no static check can follow
-    global_effects: tuple[str, ...] = ()   #: process-wide settings it changes (set_default_dtype, chdir, ...)
+    global_effects: tuple[str, ...] = ()   #: process-wide settings or files it changes (set_default_dtype, save, ...)
 
     def touches(self, definitions: frozenset[str]) -> frozenset[str]:
         """Names whose value may differ after this cell; `definitions` (modules, functions and
@@ -63,12 +66,14 @@ class CellNames:
         return self.binds | self.stores | (self.uses - definitions)
 
 
-#: calls that change a setting of the whole process, not a name
+#: calls that change a setting of the whole process, or a file, not a name (figures may be saved)
 _GLOBAL_SETTERS = {"set_default_dtype", "set_default_tensor_type", "set_default_device",
                    "use_deterministic_algorithms", "set_printoptions", "set_flush_denormal",
                    "set_num_threads", "set_num_interop_threads", "set_grad_enabled", "set_detect_anomaly",
                    "chdir", "putenv", "setattr", "delattr", "filterwarnings", "simplefilter",
-                   "resetwarnings", "seterr", "setrecursionlimit"}
+                   "resetwarnings", "seterr", "setrecursionlimit", "save", "savez", "savez_compressed",
+                   "savetxt", "write_text", "write_bytes"}
+_WRITE_MODES = set("wax+")
 
 
 def is_graded(cell) -> bool:
@@ -152,11 +157,21 @@ def _changed(tree) -> tuple[set[str], set[str], set[str]]:
             function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if function in _GLOBAL_SETTERS:
                 effects.add(function)
+            if function == "open" and isinstance(node.func, ast.Name) and _writes(node):
+                effects.add("open for writing")
             if isinstance(node.func, ast.Attribute):  # x.append(...), model.train()
                 uses.add(_base_name(node.func.value))
             for argument in [*node.args, *(k.value for k in node.keywords)]:
                 uses.add(_base_name(argument))
     return stores - {None}, uses - {None}, effects
+
+
+def _writes(call: ast.Call) -> bool:
+    """Whether `open(...)` may write: a mode with w, a, x or +, or one the code computes."""
+    mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return False
+    return not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)) or bool(_WRITE_MODES & set(mode.value))
 
 
 def _dynamic_reads(tree) -> tuple[bool, set[str], list[str]]:
@@ -269,7 +284,7 @@ def plan(nb, official) -> list[int]:
     names = {i: cell_names(nb.cells[i].source) for i in code}
     defined = definitions(list(names.values()))
     running = set(code) - candidates
-    skipped = {i for i in candidates if not names[i].global_effects}
+    skipped = {i for i in candidates if not names[i].global_effects and not names[i].opaque}
     running |= candidates - skipped
     while True:
         if any(names[i].opaque for i in running):
@@ -316,8 +331,11 @@ def problems(nb) -> list[str]:
             found.append(f"cell {i + 1} is a graded, solution or locked cell: it must run; remove its "
                          f"{SKIP_TAG!r} tag")
         if names[i].global_effects:
-            found.append(f"cell {i + 1} is tagged {SKIP_TAG!r} but changes a process-wide setting "
-                         f"({', '.join(names[i].global_effects)}) that later cells would see")
+            found.append(f"cell {i + 1} is tagged {SKIP_TAG!r} but changes a process-wide setting or a "
+                         f"file ({', '.join(names[i].global_effects)}) that later cells would see")
+        if names[i].opaque:
+            found.append(f"cell {i + 1} is tagged {SKIP_TAG!r} but uses code no static check can follow "
+                         "(eval, get_ipython(), %%writefile, ...): it would always run")
     running = [i for i in code if i not in tagged or is_graded(nb.cells[i])]
     for i in running:
         if names[i].opaque:

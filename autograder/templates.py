@@ -1,7 +1,8 @@
 """Templates built once per version of an assignment, not once per `grade` run.
 
 Building a template (grade.build_template: nbgrader's generate_assignment into a private course,
-with a fresh gradebook) takes seconds, most of it nbgrader and alembic starting up. The result
+with a fresh gradebook) took seconds, most of it an `alembic heads` process that nbgrader starts to
+stamp the new gradebook (see alembic_head_in_process). The result
 depends only on the assignment's source folder, this grader's code and nbgrader's version, so it
 is kept in a cache folder under that digest and reused as long as none of them changes. Units
 only read a template (they copy it), so one folder serves every run and every worker.
@@ -9,6 +10,7 @@ only read a template (they copy it), so one folder serves every run and every wo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -41,6 +43,23 @@ def _digest(root: Path, assignment: str) -> str:
     return digest.hexdigest()[:24]
 
 
+def alembic_head_in_process() -> None:
+    """nbgrader asks a new `alembic heads` process (which imports nbgrader: ~3 s) for the version to
+    stamp on each new gradebook; alembic's own API gives the same answer in this process in 0.1 s."""
+    import nbgrader.api
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    @functools.cache
+    def head() -> str:
+        config = Config()
+        config.set_main_option("script_location", ALEMBIC_DIR)
+        return ScriptDirectory.from_config(config).get_current_head()
+
+    nbgrader.api.get_alembic_version = head
+
+
 def cached_template(root: Path, assignment: str, scratch: Path):
     """The template of `assignment`: from the cache when its digest matches, else built (in
     `scratch`, then moved into the cache). Falls back to `scratch` when the cache is not writable."""
@@ -60,6 +79,7 @@ def cached_template(root: Path, assignment: str, scratch: Path):
     except OSError as error:
         logger.debug("template cache unavailable (%s): building in the run's folder", error)
         return build_template(root, assignment, scratch)
+    alembic_head_in_process()
     try:
         template = build_template(root, assignment, building / "t")
         (building / "t" / RECORD).write_text(json.dumps({"notebook_name": template.notebook_name,

@@ -175,11 +175,12 @@ def serve(config: dict) -> int:
         imported = importer.submit(importlib.import_module, "autograder.unit")
         host = _started_host(config, None)  # in this thread: bwrap dies with the thread that started it
         imported.result()
-    from .fastpages import skip_needless_soup
+    from .fastpages import render_each_cell_once, skip_needless_soup
     from .unit import grade_unit
 
     cache_templates()
     skip_needless_soup()
+    render_each_cell_once()
     for line in sys.stdin:
         request = json.loads(Path(line.strip()).read_text())
         request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request

@@ -61,6 +61,7 @@ def preload() -> None:
     import torch.nn  # noqa: F401
     import torch.nn.functional  # noqa: F401
     import torch.optim  # noqa: F401
+    import torch._dynamo  # noqa: F401  (with sympy: imported by the first optimizer or meta tensor, ~1.4 s)
 
     import dlcourse.data  # noqa: F401
     import dlcourse.plot  # noqa: F401

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import daemon
+from autograder import daemon, keepwarm
 from autograder.grade import grade
 from tests.conftest import ROOT
 
@@ -40,7 +40,7 @@ def runtime(monkeypatch):
     folder = Path(tempfile.mkdtemp(prefix="rt-"))
     monkeypatch.setenv(daemon.RUNTIME_VARIABLE, str(folder))
     yield folder
-    daemon.stop_daemon()
+    keepwarm.stop_daemon()
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -68,7 +68,7 @@ def test_fingerprint_follows_the_workers_settings(monkeypatch):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs another uid to connect as")
 def test_other_users_cannot_connect(runtime):
-    [runner] = daemon.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
+    [runner] = keepwarm.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
     runner.stop()
     pid = os.fork()
     if pid == 0:  # the child becomes nobody and knocks
@@ -102,11 +102,11 @@ def test_second_run_reuses_the_warm_worker_and_idle_daemon_exits(runtime, tmp_pa
 
 @pytest.mark.slow
 def test_daemon_with_other_code_steps_aside(runtime, monkeypatch):
-    [runner] = daemon.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
+    [runner] = keepwarm.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
     old = _status()["pid"]
     runner.stop()
     monkeypatch.setenv("DLCOURSE_BWRAP", "/usr/bin/bwrap")  # the workers' settings changed
-    [runner] = daemon.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
+    [runner] = keepwarm.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
     assert _status()["pid"] != old
     runner.stop()
     assert _wait_until(lambda: not _alive(old)), "the stale daemon did not exit"

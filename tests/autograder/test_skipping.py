@@ -74,8 +74,17 @@ def test_harmless_syntax_is_not_opaque(source):
     assert not cell_names(source).opaque
 
 
-def test_global_settings_are_effects():
-    assert cell_names("torch.set_default_dtype(torch.float64)").global_effects == ("set_default_dtype",)
+@pytest.mark.parametrize("source, effect", [
+    ("torch.set_default_dtype(torch.float64)", "set_default_dtype"), ("os.chdir('/tmp')", "chdir"),
+    ("torch.save(model, 'model.pt')", "save"), ("open('log.txt', 'w').write('x')", "open for writing"),
+    ("open(path, mode)", "open for writing"),
+])
+def test_process_settings_and_files_are_effects(source, effect):
+    assert effect in cell_names(source).global_effects
+
+
+def test_reading_a_file_or_saving_a_figure_is_no_effect():
+    assert cell_names("data = open('x.csv').read()\nfig.savefig('a.png')").global_effects == ()
 
 
 def test_course_style_notebook_has_no_problems():
@@ -109,9 +118,17 @@ def test_problem_when_a_graded_cell_is_tagged():
     assert sum("graded, solution or locked" in p for p in found) == 2, found
 
 
-def test_problem_when_a_tagged_cell_changes_a_process_setting():
-    found = problems(notebook(IMPORTS, SOLUTION, TEST, demo("torch.set_default_dtype(torch.float64)")))
-    assert any("set_default_dtype" in p for p in found), found
+def test_problem_when_a_tagged_cell_changes_a_process_setting_or_a_file():
+    found = problems(notebook(IMPORTS, SOLUTION, TEST, demo("torch.set_default_dtype(torch.float64)"),
+                              demo("%%writefile answer.py\nanswer = 1")))
+    assert any("set_default_dtype" in p for p in found) and any("no static check" in p for p in found), found
+
+
+def test_plan_runs_a_tagged_cell_that_writes_a_file():
+    """A student's code may read the file a demo writes: such a demo is never skipped."""
+    nb = notebook(IMPORTS, SOLUTION, TEST, demo("import json\njson.dump({}, open('stats.json', 'w'))"),
+                  demo("x = 1"))
+    assert plan(nb, nb) == [5]
 
 
 def test_problem_when_a_running_cell_reads_the_namespace_dynamically():

@@ -36,3 +36,18 @@ def test_changed_source_gets_a_new_template(course, tmp_path):
     second = cached_template(course, "01_fitting", tmp_path / "scratch2")
     assert second.folder != first.folder
     assert "Under- and overfitting" in (second.folder / "release" / "01_fitting" / "01_fitting.ipynb").read_text()
+
+
+def test_gradebook_stamped_in_process_as_by_alembic(tmp_path, monkeypatch):
+    """The version stamped on a new gradebook is the one `alembic heads` prints (nbgrader's way)."""
+    import nbgrader.api
+    from sqlalchemy import create_engine, text
+
+    from autograder.templates import alembic_head_in_process
+
+    by_process = nbgrader.api.get_alembic_version()
+    monkeypatch.setattr(nbgrader.api, "get_alembic_version", nbgrader.api.get_alembic_version)
+    alembic_head_in_process()
+    nbgrader.api.Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}").close()
+    with create_engine(f"sqlite:///{tmp_path / 'gradebook.db'}").connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == by_process
