@@ -25,7 +25,7 @@ from nbgrader.preprocessors import Execute
 
 from .quickclient import QuickKernelManager
 from .sandbox import Limits, prepare_scratch, wrap
-from . import verdicts
+from . import remote, verdicts
 from .sanitize import is_test_cell
 from .warm import ZygoteProcess
 
@@ -133,18 +133,26 @@ class GuardedExecute(Execute):
         finally:
             cell.source = official
         if test.statements and not any(o.output_type == "error" for o in cell.outputs):
-            failure = verdicts.evaluate(test, self._fetch(test.names))
-            if failure:
-                ename, _, evalue = failure.partition(": ")
-                cell.outputs.append(new_output("error", ename=ename, evalue=evalue, traceback=[failure]))
+            verdict = verdicts.evaluate(test, self._fetch(test.names), self._session())
+            if verdict.output:
+                cell.outputs.append(new_output("stream", name="stdout", text=verdict.output))
+            if verdict.failure:
+                ename, _, evalue = verdict.failure.partition(": ")
+                cell.outputs.append(new_output("error", ename=ename, evalue=evalue, traceback=[verdict.failure]))
         return cell, resources
+
+    def _session(self) -> remote.Session:
+        """Calls from the grader's checks into this kernel (see remote.py)."""
+        return remote.Session(remote.KernelChannel(run_sync(self._run_silently), self._exchange_folder()))
+
+    def _exchange_folder(self) -> Path:
+        return Path((SandboxedKernelManager.settings or {}).get("scratch") or self._reply_folder())
 
     def _fetch(self, names: list[str]) -> dict[str, object] | None:
         """The student's values of `names`, reported by the kernel as JSON data (see agent.py)."""
         if not names:
             return {}
-        folder = Path((SandboxedKernelManager.settings or {}).get("scratch") or self._reply_folder())
-        reply = folder / f".reply-{secrets.token_hex(8)}.json"
+        reply = self._exchange_folder() / f".reply-{secrets.token_hex(8)}.json"
         run_sync(self._run_silently)(verdicts.kernel_request(names, reply))
         try:
             return verdicts.read_reply(reply)

@@ -1,0 +1,375 @@
+"""The grader's side of remote calls: the checks run here and call the student's code over there.
+
+A `RemoteFunction` stands for a function defined in the student's kernel. The grader's own copy of
+a check helper calls it as it would call the function itself; each call sends the inputs to the
+kernel as data (wire.py), and the kernel (agent_calls.py) runs the student's function and sends
+back the result and what the call did to its inputs. So the check's references, its hidden inputs
+and its verdict stay in the grader's process; the student's code only ever sees inputs.
+
+What a call carries so that a check cannot tell it from a local call:
+- tensors (values, dtype, requires_grad, .grad; a returned input is that same object here),
+  torch.Generators, modules built from torch.nn or dlcourse classes, and functions of torch or
+  dlcourse (by name); in-place changes to any of them are copied back here;
+- torch's, numpy's and Python's global RNG states, there and back;
+- autograd: a result that depends on inputs requiring grad is differentiable here; its backward
+  runs in the kernel.
+Anything else (a closure, an object of the student's class) cannot travel: the call raises
+`CannotSend`, and the check fails.
+"""
+
+from __future__ import annotations
+
+import builtins
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from dlcourse.checks._core import active_guards
+
+from . import wire
+from .agent_calls import ALLOWED_PREFIXES
+
+_BASIC_ATTRS = (bool, int, float, str, type(None))
+
+
+class CannotSend(TypeError):
+    """An argument the grader cannot send into the kernel as data."""
+
+
+class RemoteError(RuntimeError):
+    """The student's function raised an exception the grader does not rebuild by type."""
+
+
+class KernelChannel:
+    """Runs code in the kernel and passes files through a folder both sides can reach."""
+
+    def __init__(self, run: Callable[[str], None], folder: Path):
+        self.run, self.folder = run, folder
+
+    def request_code(self, name: str, request: Path, reply: Path) -> str:
+        return (f"__import__('autograder.agent_calls', fromlist=['call']).call("
+                f"{name!r}, {str(request)!r}, {str(reply)!r})")
+
+    def exchange(self, name: str, spec: dict, arrays: dict[str, np.ndarray]) -> tuple[dict, dict]:
+        stem = self.folder / f".call-{secrets.token_hex(8)}"
+        request, reply = stem.with_name(stem.name + "-in"), stem.with_name(stem.name + "-out")
+        wire.write(request, spec, arrays)
+        try:
+            self.run(self.request_code(name, request, reply))
+            try:
+                return wire.read(reply)
+            except (OSError, ValueError) as error:
+                raise RemoteError(f"the kernel gave no readable answer ({error}); did your code stop "
+                                  "the kernel's normal work?") from None
+        finally:
+            for path in (request, reply):
+                for suffix in (".json", ".npz"):
+                    path.with_suffix(suffix).unlink(missing_ok=True)
+
+
+class _Request:
+    """Encodes a call's inputs; remembers every object sent, to copy changes back."""
+
+    def __init__(self):
+        self.arrays: dict[str, np.ndarray] = {}
+        self.tensors: list[torch.Tensor] = []
+        self.index: dict[int, int] = {}
+        self.instances: list[tuple[object, list[str]]] = []  #: objects sent, with their data attributes
+        self.objects: dict[int, int] = {}
+        self.generators: dict[int, torch.Generator] = {}
+
+    def tensor(self, value: torch.Tensor) -> dict:
+        if id(value) in self.index:
+            return {"ref": self.index[id(value)]}
+        if value.device.type not in ("cpu", "meta"):
+            raise CannotSend(f"a tensor on {value.device} cannot be sent")
+        index = len(self.tensors)
+        self.index[id(value)] = index
+        self.tensors.append(value)
+        self.arrays[f"t{index}"] = wire.tensor_to_array(value)
+        spec = {"tensor": index, "dtype": str(value.dtype).removeprefix("torch."), "device": value.device.type,
+                "requires_grad": value.requires_grad, "parameter": isinstance(value, nn.Parameter)}
+        if value.grad is not None:
+            spec["grad"] = self.tensor(value.grad)
+        return spec
+
+    def instance(self, obj: object) -> dict:
+        """A torch.nn module or an object of a course class, by class name and data attributes."""
+        if id(obj) in self.objects:
+            return {"same": self.objects[id(obj)]}
+        cls = type(obj)
+        if not cls.__module__.startswith(ALLOWED_PREFIXES) or "<locals>" in cls.__qualname__:
+            raise CannotSend(f"an object of class {cls.__qualname__} cannot be sent")
+        self.objects[id(obj)] = len(self.instances)
+        attrs = [k for k, v in vars(obj).items() if not k.startswith("_") and k != "training" and _is_data(v)]
+        self.instances.append((obj, attrs))
+        spec = {"cls": f"{cls.__module__}:{cls.__qualname__}", "attrs": {k: self.value(getattr(obj, k)) for k in attrs}}
+        if isinstance(obj, nn.Module):
+            spec |= {"training": obj.training,
+                     "params": {k: None if v is None else self.tensor(v) for k, v in obj._parameters.items()},
+                     "buffers": {k: None if v is None else self.tensor(v) for k, v in obj._buffers.items()},
+                     "children": {k: None if v is None else self.value(v) for k, v in obj._modules.items()}}
+        return {"object": spec}
+
+    def value(self, value: object, depth: int = 0) -> object:
+        if depth > 16:
+            raise CannotSend("nested too deeply")
+        if isinstance(value, torch.Tensor):
+            return self.tensor(value)
+        if isinstance(value, nn.Module) or type(value).__module__.startswith("dlcourse."):
+            return self.instance(value)
+        if isinstance(value, torch.Generator):
+            index = len(self.generators)
+            self.generators[index] = value
+            self.arrays[f"g{index}"] = value.get_state().numpy()
+            return {"generator": index}
+        if type(value) in (list, tuple):
+            items = [self.value(item, depth + 1) for item in value]
+            return items if type(value) is list else {"tuple": items}
+        if type(value) is dict and all(type(k) is str for k in value):
+            return {"dict": {k: self.value(v, depth + 1) for k, v in value.items()}}
+        if isinstance(value, Iterator):  # e.g. model.parameters(): the student's code consumes it
+            return {"iter": [self.value(item, depth + 1) for item in value]}
+        if callable(value) and not isinstance(value, type):
+            return {"callable": _callable_path(value)}
+        spec = wire.plain(value, depth)
+        if not wire.is_plain(spec):
+            raise CannotSend(f"a {type(value).__name__} cannot be sent")
+        return spec
+
+
+def _is_data(value: object, depth: int = 0) -> bool:
+    if isinstance(value, _BASIC_ATTRS):
+        return True
+    if type(value) in (list, tuple) and depth < 4:
+        return all(_is_data(v, depth + 1) for v in value)
+    return False
+
+
+def _callable_path(fn: object) -> str:
+    module, name = getattr(fn, "__module__", None) or "", getattr(fn, "__qualname__", "")
+    if (module.startswith(ALLOWED_PREFIXES) or module == "torch") and "<locals>" not in name and name:
+        target: object = __import__(module, fromlist=["_"])
+        for part in name.split("."):
+            target = getattr(target, part, None)
+        if target is fn:
+            return f"{module}:{name}"
+    raise CannotSend(f"the function {name or fn!r} cannot be sent (only torch's and the course's)")
+
+
+class _Remote(torch.autograd.Function):
+    """A result computed in the kernel; its backward runs there too."""
+
+    @staticmethod
+    def forward(ctx, session, graph, outputs, *inputs):
+        ctx.session, ctx.graph, ctx.count = session, graph, len(inputs)
+        return tuple(o.detach().clone() for o in outputs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, None, None, *ctx.session.backward(ctx.graph, grads, ctx.count))
+
+
+class Session:
+    """Remote calls into one kernel."""
+
+    def __init__(self, channel: KernelChannel):
+        self.channel = channel
+
+    def adopt_kernel_rng(self) -> None:
+        """Continue from the kernel's global RNG states, as a check run in the kernel would."""
+        reply, arrays = self.channel.exchange("", {"rng_only": True}, {})
+        wire.set_rng_state(reply.get("rng"), arrays)
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> object:
+        request = _Request()
+        spec = {"args": request.value(list(args)), "kwargs": request.value(dict(kwargs)),
+                "grad_enabled": torch.is_grad_enabled(),
+                "guards": [[path, request.value(list(arguments))] for path, arguments in active_guards()]}
+        spec["track"] = spec["grad_enabled"] and any(t.requires_grad for t in request.tensors)
+        spec["rng"], rng_arrays = wire.rng_state()
+        reply, arrays = self.channel.exchange(name, spec, {**request.arrays, **rng_arrays})
+        wire.set_rng_state(reply.get("rng"), arrays)
+        self._copy_back(request, reply.get("after", {}), arrays)
+        if "raised" in reply:
+            raise _rebuild_error(reply)
+        result = _Decoder(request, arrays).value(reply.get("result"))
+        if "graph" in reply:
+            result = self._differentiable(result, reply["graph"], request)
+        return result
+
+    def backward(self, graph: int, grads: tuple, count: int) -> list:
+        arrays, specs = {}, []
+        for index, grad in enumerate(grads):
+            if grad is None:
+                specs.append(None)
+            else:
+                arrays[f"g{index}"] = wire.tensor_to_array(grad)
+                specs.append({"array": f"g{index}", "dtype": str(grad.dtype).removeprefix("torch.")})
+        reply, found = self.channel.exchange("", {"backward": graph, "grads": specs}, arrays)
+        result = [None if s is None else wire.array_to_tensor(found[s["array"]], s["dtype"])
+                  for s in reply.get("grads", [])]
+        return (result + [None] * count)[:count]
+
+    def _differentiable(self, result: object, graph: int, request: _Request) -> object:
+        outputs: list[torch.Tensor] = []
+        _collect_outputs(result, outputs)
+        inputs = [t for t in request.tensors if t.requires_grad]
+        wrapped = iter(_Remote.apply(self, graph, tuple(outputs), *inputs))
+        return _replace_outputs(result, wrapped)
+
+    @staticmethod
+    def _copy_back(request: _Request, after: dict, arrays: dict) -> None:
+        with torch.no_grad():
+            for key, entry in after.get("tensors", {}).items():
+                tensor = request.tensors[int(key)]
+                if tensor.is_meta:
+                    continue
+                new = _array(arrays, entry["value"])
+                if new.shape == tensor.shape and not torch.equal(new.to(tensor.dtype), tensor.detach()):
+                    tensor.copy_(new)
+                if "grad" in entry:
+                    grad = _array(arrays, entry["grad"])
+                    if tensor.grad is None or not torch.equal(grad, tensor.grad):
+                        tensor.grad = grad.to(tensor.dtype)
+                elif tensor.grad is not None and tensor.requires_grad:
+                    tensor.grad = None
+        for (obj, names), entry in zip(request.instances, after.get("objects", [])):
+            if isinstance(obj, nn.Module):
+                obj.training = bool(entry.get("training", obj.training))
+                _mirror_hooks(obj, entry.get("hooks"))
+            for name in names:
+                value = _Decoder(request, arrays).value(entry.get("attrs", {}).get(name))
+                if _is_data(value) and value != getattr(obj, name, None):
+                    setattr(obj, name, value)
+        for key, name in after.get("generators", {}).items():
+            request.generators[int(key)].set_state(torch.from_numpy(np.array(arrays[name])))
+
+
+def _mirror_hooks(module: nn.Module, counts: object) -> None:
+    """Hooks the student's code left on the kernel's copy of `module` appear here as no-ops."""
+    if not (isinstance(counts, list) and len(counts) == 3 and all(type(c) is int for c in counts)):
+        return
+    for register, hooks, count in zip((module.register_forward_hook, module.register_forward_pre_hook,
+                                       module.register_full_backward_hook),
+                                      (module._forward_hooks, module._forward_pre_hooks, module._backward_hooks),
+                                      counts):
+        for _ in range(min(count, 64) - len(hooks)):
+            register(_no_op_hook)
+
+
+def _no_op_hook(*args):
+    return None
+
+
+def _array(arrays: dict, spec: dict) -> torch.Tensor:
+    return wire.array_to_tensor(arrays[spec["array"]], spec["dtype"])
+
+
+class _Output:
+    """A result tensor awaiting its autograd wrapper."""
+
+    def __init__(self, tensor: torch.Tensor):
+        self.tensor = tensor
+
+
+def _collect_outputs(value: object, found: list) -> None:
+    if isinstance(value, _Output):
+        found.append(value.tensor)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_outputs(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_outputs(item, found)
+
+
+def _replace_outputs(value: object, wrapped) -> object:
+    if isinstance(value, _Output):
+        return next(wrapped)
+    if isinstance(value, list):
+        return [_replace_outputs(v, wrapped) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_replace_outputs(v, wrapped) for v in value)
+    if isinstance(value, dict):
+        return {k: _replace_outputs(v, wrapped) for k, v in value.items()}
+    return value
+
+
+class _Decoder:
+    def __init__(self, request: _Request, arrays: dict):
+        self.request, self.arrays = request, arrays
+
+    def value(self, spec: object) -> object:
+        if isinstance(spec, list):
+            return [self.value(item) for item in spec]
+        if not isinstance(spec, dict) or not spec:
+            return spec if isinstance(spec, (bool, int, float, str, type(None))) else None
+        tag, inner = next(iter(spec.items()))
+        if tag == "tuple":
+            return tuple(self.value(item) for item in inner)
+        if tag == "dict":
+            return {str(k): self.value(v) for k, v in inner.items()}
+        if tag == "float":
+            return float(inner) if inner in ("nan", "inf", "-inf") else None
+        if tag == "size":
+            return torch.Size(int(x) for x in inner)
+        if tag == "numpy":
+            dtype = np.dtype(spec["dtype"])
+            return dtype.type(inner) if dtype.kind in "biuf" else None
+        if tag == "ref":
+            return self.request.tensors[int(inner)]
+        if tag == "tensor":
+            value = wire.array_to_tensor(self.arrays[inner], spec["dtype"])
+            if spec.get("device") == "meta":
+                value = value.to("meta")
+            if spec.get("parameter"):
+                value = nn.Parameter(value, requires_grad=bool(spec.get("requires_grad")))
+            elif spec.get("requires_grad"):
+                value.requires_grad_(True)
+            return _Output(value) if "out" in spec else value
+        return _Unreadable(str(spec)[:80])
+
+
+class _Unreadable:
+    """A result the kernel could not send as data (e.g. an object of the student's class)."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __repr__(self) -> str:
+        return f"<a value the grader cannot read: {self.what}>"
+
+
+def _rebuild_error(reply: dict) -> BaseException:
+    """The exception the student's code raised: a builtin or course exception of the same class."""
+    name, message = str(reply.get("raised")), str(reply.get("message", ""))
+    if reply.get("not_implemented"):
+        return NotImplementedError(message)
+    module, _, qualname = name.rpartition(":")
+    error_type = getattr(builtins, name, None) if not module else None
+    if module.startswith("dlcourse.") and "<locals>" not in qualname:
+        error_type = __import__(module, fromlist=["_"])
+        for part in qualname.split("."):
+            error_type = getattr(error_type, part, None)
+    if isinstance(error_type, type) and issubclass(error_type, Exception) and \
+            error_type.__module__ in ("builtins", module):
+        return error_type(message)
+    return RemoteError(f"{qualname or name}: {message}")
+
+
+class RemoteFunction:
+    """The student's function `name`, called in their kernel."""
+
+    def __init__(self, session: Session, name: str):
+        self._session, self.__name__ = session, name
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call(self.__name__, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<your {self.__name__}>"
