@@ -20,6 +20,7 @@ from . import wire
 
 ALLOWED_PREFIXES = ("torch.", "dlcourse.")  #: where module classes and callables may come from
 _GRAPHS: dict[int, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}  #: id -> (inputs, outputs)
+_HELD: list[nn.Module] = []  #: the student's modules the grader holds handles to
 
 
 def resolve(path: str) -> object:
@@ -39,6 +40,7 @@ class _Inputs:
     def __init__(self, arrays: dict[str, np.ndarray]):
         self.arrays = arrays
         self.tensors: dict[int, torch.Tensor] = {}
+        self.differentiable: dict[int, torch.Tensor] = {}  #: inputs sent as requiring grad
         self.instances: list[tuple[object, dict]] = []
         self.generators: dict[int, torch.Generator] = {}
 
@@ -54,6 +56,8 @@ class _Inputs:
         if spec.get("grad") is not None:
             value.grad = self.tensor(spec["grad"])
         self.tensors[index] = value
+        if spec.get("requires_grad"):
+            self.differentiable[index] = value
         return value
 
     def instance(self, spec: dict) -> object:
@@ -103,6 +107,8 @@ class _Inputs:
             return self.instance(inner)
         if tag == "same":
             return self.instances[inner][0]
+        if tag == "held":
+            return _HELD[inner].get_submodule(spec["path"])
         if tag == "callable":
             return resolve(inner)
         raise ValueError(f"cannot rebuild {tag}")
@@ -113,9 +119,12 @@ class _Reply:
 
     def __init__(self, inputs: _Inputs, track: bool):
         self.inputs, self.track = inputs, track
-        self.known = {id(t): i for i, t in inputs.tensors.items()}
         self.arrays: dict[str, np.ndarray] = {}
         self.outputs: list[torch.Tensor] = []
+
+    @property
+    def known(self) -> dict[int, int]:
+        return {id(t): i for i, t in self.inputs.tensors.items()}
 
     def tensor(self, value: torch.Tensor, name: str) -> dict:
         self.arrays[name] = wire.tensor_to_array(value)
@@ -142,7 +151,29 @@ class _Reply:
             return {"dict": {k: self.value(v, depth + 1) for k, v in value.items()}}
         if isinstance(value, (np.floating, np.integer, np.bool_)):
             return {"numpy": wire.plain(value.item()), "dtype": str(value.dtype)}
+        if isinstance(value, nn.Module):
+            sent = next((i for i, (obj, _) in enumerate(self.inputs.instances) if obj is value), None)
+            if sent is not None:
+                return {"same": sent}
+            held = next((i for i, obj in enumerate(_HELD) if obj is value), None)
+            if held is None:
+                held = len(_HELD)
+                _HELD.append(value)
+            return {"held": held, "tree": self.describe(value, held, "")}
         return wire.plain(value, depth)
+
+    def describe(self, module: nn.Module, held: int, path: str) -> dict:
+        """A module the student's code made: its class, flags, tensors and children."""
+        cls = type(module)
+        tree = {"cls": f"{cls.__module__}:{cls.__qualname__}", "name": cls.__name__, "path": path,
+                "training": module.training,
+                "attrs": {k: wire.plain(v) for k, v in vars(module).items()
+                          if not k.startswith("_") and k != "training" and wire.is_plain(wire.plain(v))},
+                "params": {k: None if v is None else self.value(v) for k, v in module._parameters.items()},
+                "buffers": {k: None if v is None else self.value(v) for k, v in module._buffers.items()},
+                "children": {k: None if v is None else self.describe(v, held, f"{path}.{k}".lstrip("."))
+                             for k, v in module._modules.items()}}
+        return tree
 
     def after(self) -> dict:
         """What the call left in its inputs."""
@@ -183,16 +214,29 @@ def call(name: str, request: str, reply: str, namespace: dict | None = None) -> 
     if namespace is None:
         namespace = get_ipython().user_ns  # noqa: F821  (defined inside IPython)
     out = _Reply(inputs, track=bool(spec.get("track")))
+    records: list = []
     try:
-        if name not in namespace:
+        if "held" in spec:
+            target = _HELD[spec["held"]].get_submodule(spec["path"])
+            _load_state(target, spec["state"], inputs)
+        elif name not in namespace:
             raise NameError(f"name {name!r} is not defined")
+        else:
+            target = namespace[name]
         with contextlib.ExitStack() as guards, torch.set_grad_enabled(bool(spec.get("grad_enabled", True))):
             for path, arguments in spec.get("guards", []):  # e.g. forbidden built-ins raise
                 if not path.startswith("dlcourse."):
                     raise ValueError(f"not a course guard: {path}")
                 guards.enter_context(resolve(path)(*inputs.value(arguments)))
-            result = namespace[name](*args, **kwargs)
+            for path in spec.get("hooks", []):
+                guards.enter_context(_recording(target.get_submodule(path), path, records))
+            result = target(*args, **kwargs)
         answer = {"result": out.value(result)}
+        if records:
+            out.track = False  # what hooks saw is data only: the result alone is differentiable
+            answer["hooked"] = [[path, out.value(inp), out.value(output)] for path, inp, output in records]
+        if "held" in spec:
+            answer["state"] = _state_after(target, spec["state"], inputs, out)
     except BaseException as error:  # noqa: BLE001 - the grader decides what an exception means
         kind = type(error)
         name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}:{kind.__qualname__}"
@@ -200,11 +244,45 @@ def call(name: str, request: str, reply: str, namespace: dict | None = None) -> 
                   "not_implemented": isinstance(error, NotImplementedError)}
     if out.outputs:
         graph = len(_GRAPHS)
-        _GRAPHS[graph] = ([t for _, t in sorted(inputs.tensors.items()) if t.requires_grad], out.outputs)
+        _GRAPHS[graph] = ([t for _, t in sorted(inputs.differentiable.items())], out.outputs)
         answer["graph"] = graph
     answer["after"] = out.after()
     answer["rng"], rng_arrays = wire.rng_state()
     wire.write(Path(reply), answer, {**out.arrays, **rng_arrays})
+
+
+def _load_state(module: nn.Module, state: dict, inputs: _Inputs) -> None:
+    """The grader's view of a held module (flags, parameters, buffers) becomes the module's own."""
+    for path, training in state["flags"].items():
+        module.get_submodule(path).training = bool(training)
+    for kind in ("params", "buffers"):
+        for name, value in state[kind].items():
+            owner, _, leaf = name.rpartition(".")
+            table = module.get_submodule(owner)._parameters if kind == "params" else \
+                module.get_submodule(owner)._buffers
+            table[leaf] = inputs.value(value)
+
+
+def _state_after(module: nn.Module, state: dict, inputs: _Inputs, out: _Reply) -> dict:
+    """Tensors the call replaced (rather than changed in place), by name."""
+    replaced = {}
+    for kind in ("params", "buffers"):
+        for name, value in state[kind].items():
+            owner, _, leaf = name.rpartition(".")
+            current = getattr(module.get_submodule(owner), leaf, None)
+            loaded = inputs.tensors.get(value.get("tensor", value.get("ref")))
+            if isinstance(current, torch.Tensor) and current is not loaded:
+                replaced[name] = out.value(current)
+    return replaced
+
+
+@contextlib.contextmanager
+def _recording(module: nn.Module, path: str, records: list):
+    handle = module.register_forward_hook(lambda m, inp, output: records.append((path, inp, output)))
+    try:
+        yield
+    finally:
+        handle.remove()
 
 
 def _backward(spec: dict, arrays: dict, reply: Path) -> None:

@@ -133,7 +133,15 @@ class GuardedExecute(Execute):
         finally:
             cell.source = official
         if test.statements and not any(o.output_type == "error" for o in cell.outputs):
-            verdict = verdicts.evaluate(test, self._fetch(test.names), self._session())
+            try:
+                verdict = verdicts.evaluate(test, self._fetch(test.names), self._session())
+            except remote.KernelStopped as stopped:
+                if isinstance(stopped.__cause__, DeadKernelError):
+                    raise stopped.__cause__ from None
+                reason = f"a check's call into your code ran longer than {self.timeout} s and was interrupted"
+                cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue=reason,
+                                               traceback=[f"CellTimeoutError: {reason}"]))
+                return cell, resources
             if verdict.output:
                 cell.outputs.append(new_output("stream", name="stdout", text=verdict.output))
             if verdict.failure:
@@ -164,9 +172,10 @@ class GuardedExecute(Execute):
             self._replies = tempfile.mkdtemp(prefix="dlcourse-replies-")
         return self._replies
 
-    async def _run_silently(self, code: str) -> None:
+    async def _run_silently(self, code: str) -> bool:
+        """Run `code` in the kernel; False if no reply came within the cell timeout."""
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-        await self.async_wait_for_reply(msg_id)
+        return await self.async_wait_for_reply(msg_id) is not None
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))

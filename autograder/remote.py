@@ -40,6 +40,11 @@ class CannotSend(TypeError):
     """An argument the grader cannot send into the kernel as data."""
 
 
+class KernelStopped(BaseException):
+    """The kernel timed out or died during a call. A BaseException: no check may take it for an
+    answer of the student's code; the grader reports the cell as timed out (or the kernel as dead)."""
+
+
 class RemoteError(RuntimeError):
     """The student's function raised an exception the grader does not rebuild by type."""
 
@@ -47,8 +52,8 @@ class RemoteError(RuntimeError):
 class KernelChannel:
     """Runs code in the kernel and passes files through a folder both sides can reach."""
 
-    def __init__(self, run: Callable[[str], None], folder: Path):
-        self.run, self.folder = run, folder
+    def __init__(self, run: Callable[[str], bool | None], folder: Path):
+        self.run, self.folder = run, folder  #: run(code) is False when the kernel gave no reply in time
 
     def request_code(self, name: str, request: Path, reply: Path) -> str:
         return (f"__import__('autograder.agent_calls', fromlist=['call']).call("
@@ -59,12 +64,17 @@ class KernelChannel:
         request, reply = stem.with_name(stem.name + "-in"), stem.with_name(stem.name + "-out")
         wire.write(request, spec, arrays)
         try:
-            self.run(self.request_code(name, request, reply))
+            try:
+                answered = self.run(self.request_code(name, request, reply))
+            except Exception as error:  # e.g. the kernel died
+                raise KernelStopped(str(error)) from error
+            if answered is False:
+                raise KernelStopped("no reply in time")
             try:
                 return wire.read(reply)
             except (OSError, ValueError) as error:
-                raise RemoteError(f"the kernel gave no readable answer ({error}); did your code stop "
-                                  "the kernel's normal work?") from None
+                raise RemoteError("the grader could not read your kernel's answer (did your code make its "
+                                  "working folder read-only, or stop the kernel's normal work?)") from None
         finally:
             for path in (request, reply):
                 for suffix in (".json", ".npz"):
@@ -78,6 +88,7 @@ class _Request:
         self.arrays: dict[str, np.ndarray] = {}
         self.tensors: list[torch.Tensor] = []
         self.index: dict[int, int] = {}
+        self.differentiable: set[int] = set()  #: indices of tensors sent as requiring grad
         self.instances: list[tuple[object, list[str]]] = []  #: objects sent, with their data attributes
         self.objects: dict[int, int] = {}
         self.generators: dict[int, torch.Generator] = {}
@@ -91,6 +102,8 @@ class _Request:
         self.index[id(value)] = index
         self.tensors.append(value)
         self.arrays[f"t{index}"] = wire.tensor_to_array(value)
+        if value.requires_grad:
+            self.differentiable.add(index)
         spec = {"tensor": index, "dtype": str(value.dtype).removeprefix("torch."), "device": value.device.type,
                 "requires_grad": value.requires_grad, "parameter": isinstance(value, nn.Parameter)}
         if value.grad is not None:
@@ -120,6 +133,8 @@ class _Request:
             raise CannotSend("nested too deeply")
         if isinstance(value, torch.Tensor):
             return self.tensor(value)
+        if isinstance(value, RemoteModule):
+            return {"held": value._held, "path": value._path}
         if isinstance(value, nn.Module) or type(value).__module__.startswith("dlcourse."):
             return self.instance(value)
         if isinstance(value, torch.Generator):
@@ -179,28 +194,44 @@ class Session:
 
     def __init__(self, channel: KernelChannel):
         self.channel = channel
+        self.mirrors: dict[tuple[int, str], nn.Module] = {}
 
     def adopt_kernel_rng(self) -> None:
         """Continue from the kernel's global RNG states, as a check run in the kernel would."""
         reply, arrays = self.channel.exchange("", {"rng_only": True}, {})
         wire.set_rng_state(reply.get("rng"), arrays)
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> object:
+    def call(self, name: str, args: tuple, kwargs: dict, module: "RemoteModule | None" = None) -> object:
+        """`name(*args, **kwargs)` in the kernel, or `module(*args, **kwargs)` for a held module."""
         request = _Request()
         spec = {"args": request.value(list(args)), "kwargs": request.value(dict(kwargs)),
                 "grad_enabled": torch.is_grad_enabled(),
                 "guards": [[path, request.value(list(arguments))] for path, arguments in active_guards()]}
-        spec["track"] = spec["grad_enabled"] and any(t.requires_grad for t in request.tensors)
+        if module is not None:
+            spec |= {"held": module._held, "path": module._path, "state": _module_state(module, request),
+                     "hooks": [path for path, m in module.named_modules() if path and m._forward_hooks]}
+        spec["track"] = spec["grad_enabled"] and bool(request.differentiable)
         spec["rng"], rng_arrays = wire.rng_state()
         reply, arrays = self.channel.exchange(name, spec, {**request.arrays, **rng_arrays})
         wire.set_rng_state(reply.get("rng"), arrays)
         self._copy_back(request, reply.get("after", {}), arrays)
         if "raised" in reply:
             raise _rebuild_error(reply)
-        result = _Decoder(request, arrays).value(reply.get("result"))
+        decoder = _Decoder(request, arrays, self)
+        result = decoder.value(reply.get("result"))
         if "graph" in reply:
             result = self._differentiable(result, reply["graph"], request)
+        if module is not None:
+            _replace_state(module, decoder.value({"dict": reply.get("state", {})}))
+            _run_hooks(module, [decoder.value(record) for record in reply.get("hooked", [])])
         return result
+
+    def mirror(self, held: int, tree: dict, decoder: "_Decoder") -> nn.Module:
+        """The grader's stand-in for a module held in the kernel (see RemoteModule)."""
+        key = (held, tree.get("path", ""))
+        if key not in self.mirrors:
+            self.mirrors[key] = _build_mirror(self, held, tree, decoder)
+        return self.mirrors[key]
 
     def backward(self, graph: int, grads: tuple, count: int) -> list:
         arrays, specs = {}, []
@@ -218,7 +249,7 @@ class Session:
     def _differentiable(self, result: object, graph: int, request: _Request) -> object:
         outputs: list[torch.Tensor] = []
         _collect_outputs(result, outputs)
-        inputs = [t for t in request.tensors if t.requires_grad]
+        inputs = [request.tensors[i] for i in sorted(request.differentiable)]
         wrapped = iter(_Remote.apply(self, graph, tuple(outputs), *inputs))
         return _replace_outputs(result, wrapped)
 
@@ -301,8 +332,8 @@ def _replace_outputs(value: object, wrapped) -> object:
 
 
 class _Decoder:
-    def __init__(self, request: _Request, arrays: dict):
-        self.request, self.arrays = request, arrays
+    def __init__(self, request: _Request, arrays: dict, session: Session | None = None):
+        self.request, self.arrays, self.session = request, arrays, session
 
     def value(self, spec: object) -> object:
         if isinstance(spec, list):
@@ -323,6 +354,10 @@ class _Decoder:
             return dtype.type(inner) if dtype.kind in "biuf" else None
         if tag == "ref":
             return self.request.tensors[int(inner)]
+        if tag == "same":
+            return self.request.instances[int(inner)][0]
+        if tag == "held" and self.session is not None and isinstance(spec.get("tree"), dict):
+            return self.session.mirror(int(inner), spec["tree"], self)
         if tag == "tensor":
             value = wire.array_to_tensor(self.arrays[inner], spec["dtype"])
             if spec.get("device") == "meta":
@@ -332,10 +367,10 @@ class _Decoder:
             elif spec.get("requires_grad"):
                 value.requires_grad_(True)
             return _Output(value) if "out" in spec else value
-        return _Unreadable(str(spec)[:80])
+        return UnreadableValue(str(spec)[:80])
 
 
-class _Unreadable:
+class UnreadableValue:
     """A result the kernel could not send as data (e.g. an object of the student's class)."""
 
     def __init__(self, what: str):
@@ -360,6 +395,87 @@ def _rebuild_error(reply: dict) -> BaseException:
             error_type.__module__ in ("builtins", module):
         return error_type(message)
     return RemoteError(f"{qualname or name}: {message}")
+
+
+class RemoteModule(nn.Module):
+    """A module of the student's class, held in the kernel; calling it runs its forward there.
+
+    The grader sees its structure: flags, parameters, buffers and submodules (modules of torch.nn
+    are rebuilt here, the student's own classes are RemoteModules too). Each call sends their
+    current values, so .train()/.eval() and changes made here count; forward hooks registered
+    here on its submodules see the inputs and outputs of the kernel's forward pass.
+    """
+
+    def __init__(self, session: Session, held: int, path: str, name: str):
+        super().__init__()
+        self._session, self._held, self._path, self._name = session, held, path, name
+
+    def forward(self, *args, **kwargs):
+        return self._session.call("", args, kwargs, module=self)
+
+    def extra_repr(self) -> str:
+        return f"your {self._name}, in the kernel"
+
+
+def _build_mirror(session: Session, held: int, tree: dict, decoder: _Decoder) -> nn.Module:
+    path, name = str(tree.get("path", "")), str(tree.get("name", "Module"))
+    cls = None
+    module_name, _, qualname = str(tree.get("cls", "")).partition(":")
+    if module_name.startswith("torch.nn."):
+        cls = __import__(module_name, fromlist=["_"])
+        for part in qualname.split("."):
+            cls = getattr(cls, part, None)
+    if isinstance(cls, type) and issubclass(cls, nn.Module) and cls.forward is not nn.Module.forward:
+        module = cls.__new__(cls)
+        nn.Module.__init__(module)
+        for key, value in tree.get("attrs", {}).items():
+            setattr(module, key, decoder.value(value))
+    else:
+        module = RemoteModule(session, held, path, name)
+        for key, value in tree.get("attrs", {}).items():
+            if not hasattr(module, key):
+                setattr(module, key, decoder.value(value))
+    for key, value in tree.get("params", {}).items():
+        tensor = decoder.value(value)
+        module._parameters[key] = tensor if tensor is None or isinstance(tensor, nn.Parameter) else \
+            nn.Parameter(tensor, requires_grad=tensor.requires_grad)
+    for key, value in tree.get("buffers", {}).items():
+        module._buffers[key] = decoder.value(value)
+    for key, child in tree.get("children", {}).items():
+        module._modules[key] = None if child is None else session.mirror(held, child, decoder)
+    module.training = bool(tree.get("training", True))
+    return module
+
+
+def _module_state(module: nn.Module, request: _Request) -> dict:
+    return {"flags": {path: m.training for path, m in module.named_modules(remove_duplicate=False)},
+            "params": {n: request.tensor(t) for n, t in module.named_parameters(remove_duplicate=False)},
+            "buffers": {n: request.tensor(t) for n, t in module.named_buffers(remove_duplicate=False)}}
+
+
+def _replace_state(module: nn.Module, replaced: object) -> None:
+    """Tensors the kernel's forward replaced (e.g. `self.running_mean = ...`) replace ours."""
+    for name, tensor in (replaced or {}).items():
+        owner, _, leaf = name.rpartition(".")
+        owner_module = module.get_submodule(owner)
+        if not isinstance(tensor, torch.Tensor):
+            continue
+        if leaf in owner_module._buffers:
+            owner_module._buffers[leaf] = tensor
+        elif leaf in owner_module._parameters:
+            owner_module._parameters[leaf] = tensor if isinstance(tensor, nn.Parameter) else nn.Parameter(tensor)
+
+
+def _run_hooks(module: nn.Module, records: list) -> None:
+    """Our forward hooks on submodules, called with what the kernel's submodules saw."""
+    for record in records:
+        if not (isinstance(record, list) and len(record) == 3 and isinstance(record[0], str)):
+            continue
+        path, inputs, output = record
+        child = module.get_submodule(path)
+        inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
+        for hook in list(child._forward_hooks.values()):
+            hook(child, inputs, output)
 
 
 class RemoteFunction:

@@ -28,12 +28,11 @@ from pathlib import Path
 from dlcourse.checks import answers, dropout, fitting, remedies, stability, weight_decay
 
 from . import wire
-from .remote import RemoteFunction, Session
+from .remote import RemoteError, RemoteFunction, Session
 
 #: checks whose arguments are plain data: evaluated by the grader on the reported values
 ANSWER_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.check_choice}
-#: checks of a student's class: they run in the kernel, since objects cannot travel as data
-KERNEL_CHECKS = {"check_dropout_module", "check_dropout_mlp", "check_BatchNorm1d"}
+KERNEL_CHECKS: set[str] = set()  #: checks that must run in the kernel (none today)
 #: checks of a student's function: evaluated by the grader, calling the function in the kernel
 FUNCTION_CHECKS = {name: getattr(module, name)
                    for module in (fitting, weight_decay, dropout, stability, remedies)
@@ -169,7 +168,10 @@ def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Sess
     saved = wire.rng_state()  # the grader's own RNG states are the kernel's while checks run
     try:
         if test.functions:
-            session.adopt_kernel_rng()
+            try:
+                session.adopt_kernel_rng()
+            except RemoteError as error:
+                return Verdict(f"GraderCouldNotRead: {error}")
         return _run_statements(test.statements, namespace)
     finally:
         wire.set_rng_state(*saved)

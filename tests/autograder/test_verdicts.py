@@ -29,10 +29,14 @@ def test_function_checks_leave_the_kernel_source_and_call_the_function_remotely(
     assert len(test.statements) == 2
 
 
-def test_class_checks_and_other_statements_stay_in_the_kernel():
-    source = "assert check_dropout_module(Dropout)\nx = 1\nassert check_mse(lambda a, b: 0)"
+def test_other_statements_stay_in_the_kernel():
+    source = "x = 1\nassert check_mse(lambda a, b: 0)\nassert x == 1"
     test = verdicts.plan(source)
     assert test.kernel_source == source and not test.statements
+
+
+def test_class_checks_are_evaluated_by_the_grader_too():
+    assert verdicts.plan("assert check_dropout_module(Dropout, hidden=True)").functions == ["Dropout"]
 
 
 def test_a_function_check_without_a_kernel_fails():

@@ -45,6 +45,7 @@ def kernel():
     process.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("check, name, fn, assignment", CASES,
                          ids=[f"{n}-{getattr(f, '__name__', '?')}" for _, n, f, _ in CASES])
 def test_remote_verdict_equals_the_direct_one(kernel, check, name, fn, assignment):
