@@ -175,6 +175,8 @@ def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Sess
         return _run_statements(test.statements, namespace)
     finally:
         wire.set_rng_state(*saved)
+        if session is not None:
+            session.close()
 
 
 def _run_statements(statements: list[str], namespace: dict) -> Verdict:
