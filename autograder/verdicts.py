@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlcourse.checks import answers, dropout, fitting, remedies, stability, weight_decay
+from dlcourse.checks import _core, answers, dropout, fitting, remedies, stability, weight_decay
 
 from . import wire
 from .remote import RemoteError, RemoteFunction, Session
@@ -147,6 +147,7 @@ class _Unsupported:
 class Verdict:
     failure: str = ""  #: '' if every statement passed, else the first failure as `Error: message`
     output: str = ""   #: what the checks printed ("✅ ... passed")
+    outcomes: list[tuple[str, str, str]] = field(default_factory=list)  #: (suite, status, message) run here
 
 
 def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Session | None = None) -> Verdict:
@@ -180,6 +181,14 @@ def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Sess
 
 
 def _run_statements(statements: list[str], namespace: dict) -> Verdict:
+    before = _core.outcomes()
+    verdict = _run(statements, namespace)
+    verdict.outcomes = [(name, o.status, o.message) for name, o in _core.outcomes().items()
+                        if before.get(name) is None or before[name].order != o.order]
+    return verdict
+
+
+def _run(statements: list[str], namespace: dict) -> Verdict:
     printed = io.StringIO()
     for statement in statements:
         try:

@@ -155,6 +155,13 @@ def _record(name: str, status: str, message: str = "") -> None:
     _OUTCOMES[name] = SuiteOutcome(status, message, _execution_count(), next(_RUNS))
 
 
+def record_outcome(name: str, status: str, message: str = "") -> None:
+    """Record a suite's outcome decided elsewhere (by the grader, which runs the checks outside
+    the kernel), so that the notebook's self-check shows it."""
+    if status in (PASSED, FAILED, NOT_ATTEMPTED):
+        _record(str(name), status, str(message))
+
+
 def run_suite(name: str, cases: Sequence[Case]) -> bool:
     """Run `cases` in order and stop at the first failure.
 
