@@ -20,6 +20,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional
 
+from .forbid import Forbidden, watching
+
 Case = Callable[[], None]
 
 
@@ -29,6 +31,10 @@ class CheckError(AssertionError):
 
 class NotImplementedYet(AssertionError):
     """The student's function still raises NotImplementedError."""
+
+
+class ForbiddenCall(CheckError):
+    """The student's code reached a built-in the exercise asks them to write themselves."""
 
 
 class TamperingDetected(AssertionError):
@@ -101,13 +107,33 @@ def fail(what: str, expected: object, got: object, hint: str) -> None:
     raise CheckError(f"{what}: expected {expected}, got {got}. Hint: {hint}")
 
 
+_RULES: list[tuple[str, Forbidden]] = []  #: (suite, rule) of the suite running now, if it has one
+
+
+def _refuse_if_reached(watch) -> None:
+    if watch is not None and watch.reached:
+        suite, rule = _RULES[-1]
+        raise ForbiddenCall(f"{suite} calls {watch.reached}: expected your own code (not allowed "
+                            f"here: {rule.summary}), got a call to {watch.reached}. Hint: {rule.hint}")
+
+
 def call(fn: Callable, *args, **kwargs):
-    """Call the student's function; NotImplementedError becomes a friendly `NotImplementedYet`."""
+    """Call the student's function; NotImplementedError becomes a friendly `NotImplementedYet`.
+
+    Inside a suite run with `forbidden=rule`, reaching a routine of the rule fails the check
+    (see `forbid.py`), whatever the function returned or raised.
+    """
     __tracebackhide__ = True
+    watch = None
     try:
-        result = fn(*args, **kwargs)
-    except NotImplementedError:
-        raise NotImplementedYet() from None
+        with watching(_RULES[-1][1] if _RULES else None) as watch:
+            result = fn(*args, **kwargs)
+    except BaseException as error:
+        _refuse_if_reached(watch)
+        if isinstance(error, NotImplementedError):
+            raise NotImplementedYet() from None
+        raise
+    _refuse_if_reached(watch)
     for value in result if type(result) in (tuple, list) else (result,):
         reject_lookalike(value)
     return result
@@ -155,36 +181,45 @@ def _record(name: str, status: str, message: str = "") -> None:
     _OUTCOMES[name] = SuiteOutcome(status, message, _execution_count(), next(_RUNS))
 
 
-def run_suite(name: str, cases: Sequence[Case]) -> bool:
+def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = None) -> bool:
     """Run `cases` in order and stop at the first failure.
+
+    With `forbidden`, every `call` of the student's code fails the suite when it reaches a routine
+    of that rule: the exercise asks for the student's own code.
 
     Anything the student's code writes to stderr (e.g. a torch UserWarning) is swallowed, since
     nbgrader scores a test cell that writes to stderr as failed.
     """
     __tracebackhide__ = True
     message, status = None, FAILED
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        for case in [verify_integrity, *cases]:
-            try:
-                case()
-            except TamperingDetected as error:
-                message = f"{name}: {error}"
-            except NotImplementedYet:
-                message = f"{name} is not implemented yet: fill in the cell above, then run it."
-                status = NOT_ATTEMPTED
-            except CheckError as error:
-                message = f"{name}: {error}"
-                if str(error).startswith("not answered yet"):  # check_choice on the placeholder
+    if forbidden is not None:
+        _RULES.append((name, forbidden))
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            for case in [verify_integrity, *cases]:
+                try:
+                    case()
+                except TamperingDetected as error:
+                    message = f"{name}: {error}"
+                except NotImplementedYet:
+                    message = f"{name} is not implemented yet: fill in the cell above, then run it."
                     status = NOT_ATTEMPTED
-            except Exception as error:  # the student's code crashed on a valid input
-                what = (case.__doc__ or "a valid input").strip()
-                message = (f"{name}: {what}: your code raised {type(error).__name__}: {error}. "
-                           "Hint: call it yourself on a small example and read the traceback.")
-                if isinstance(error, NotImplementedError):
-                    status = NOT_ATTEMPTED
-            if message:
-                break
+                except CheckError as error:
+                    message = f"{name}: {error}"
+                    if str(error).startswith("not answered yet"):  # check_choice on the placeholder
+                        status = NOT_ATTEMPTED
+                except Exception as error:  # the student's code crashed on a valid input
+                    what = (case.__doc__ or "a valid input").strip()
+                    message = (f"{name}: {what}: your code raised {type(error).__name__}: {error}. "
+                               "Hint: call it yourself on a small example and read the traceback.")
+                    if isinstance(error, NotImplementedError):
+                        status = NOT_ATTEMPTED
+                if message:
+                    break
+    finally:
+        if forbidden is not None:
+            _RULES.pop()
     if message:
         _record(name, status, message)
         raise AssertionError(message)
@@ -266,7 +301,7 @@ def expect_raises(what: str, exc_type: type[BaseException], fn: Callable, *args,
         call(fn, *args, **kwargs)
     except exc_type:
         return
-    except NotImplementedYet:
+    except (NotImplementedYet, ForbiddenCall):
         raise
     except Exception as error:
         fail(what, exc_type.__name__, f"{type(error).__name__}: {error}", hint)

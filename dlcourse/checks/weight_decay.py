@@ -15,6 +15,7 @@ import torch.nn as nn
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
+from .rules import SKLEARN, TORCH_OPTIM
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
                     expect_tensor, fail, run_suite, seeded)
 
@@ -214,7 +215,7 @@ def check_sgd_step_l2(sgd_step_l2, hidden: bool = False) -> bool:
 
     with _one_thread():
         return run_suite("sgd_step_l2", [no_decay, matrix, keeps_dtype, rejects_shapes]
-                         if hidden else [step, hundred_steps, inputs_untouched])
+                         if hidden else [step, hundred_steps, inputs_untouched], forbidden=TORCH_OPTIM)
 
 
 # -- train_linear --------------------------------------------------------------------------------
@@ -614,7 +615,7 @@ def check_ridge_closed_form(ridge_closed_form, hidden: bool = False) -> bool:
     with _one_thread():
         return run_suite("ridge_closed_form", [wide, stationary, inputs_untouched,
                                                rejects_negative]
-                         if hidden else [value, least_squares])
+                         if hidden else [value, least_squares], forbidden=SKLEARN)
 
 
 # -- choose_lambda -------------------------------------------------------------------------------
@@ -804,4 +805,4 @@ def check_adamw_step(adamw_step, hidden: bool = False) -> bool:
 
     with _one_thread():
         return run_suite("adamw_step", [resumed, matrix, plain_adam, rejects_t0]
-                         if hidden else [first_step, five_steps])
+                         if hidden else [first_step, five_steps], forbidden=TORCH_OPTIM)
