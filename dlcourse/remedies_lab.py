@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .train import fraction_correct
+
 
 def make_mlp(num_hidden: int = 10, width: int = 128, activation: type[nn.Module] = nn.Sigmoid,
              norm_layer: Callable[[int], nn.Module] | None = None, init_std: float | None = None,
@@ -54,16 +56,6 @@ def make_mlp(num_hidden: int = 10, width: int = 128, activation: type[nn.Module]
     return nn.Sequential(*layers)
 
 
-def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of correctly classified rows, computed in eval mode; the model's mode is restored."""
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        correct = (model(X).argmax(dim=1) == y).double().mean().item()
-    model.train(was_training)
-    return correct
-
-
 def train_classifier(model: nn.Module, data, *, lr: float = 0.1, num_epochs: int = 20,
                      batch_size: int = 64, generator: torch.Generator | None = None,
                      optimizer: str = "sgd", on_step: Callable[[nn.Module], object] | None = None
@@ -103,7 +95,10 @@ def train_classifier(model: nn.Module, data, *, lr: float = 0.1, num_epochs: int
             opt.step()
             total, count = total + loss.item() * len(batch), count + len(batch)
         history["train_loss"].append(total / count)
-        history["test_acc"].append(accuracy(model, X_test, y_test))
+        model.eval()
+        with torch.no_grad():
+            history["test_acc"].append(fraction_correct(model(X_test), y_test))
+        model.train()
         if not torch.isfinite(torch.tensor(total)):
             break
     return history
