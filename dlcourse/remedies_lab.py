@@ -7,6 +7,7 @@ features, C = 10 the number of classes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import torch
@@ -215,3 +216,38 @@ def init_scale_sweep(data, init_stds, norm_layer: Callable[[int], nn.Module] | N
         history = train_classifier(model, data, lr=lr, num_epochs=num_epochs, generator=generator)
         accuracies.append(history["test_acc"][-1])
     return accuracies
+
+
+def without_skips(residual: nn.Module, activation: type[nn.Module]) -> nn.Sequential:
+    """The plain twin of a residual network: copies of its nn.Linear layers, in order, each followed
+    by `activation`, without the skip connections (same depth, same initial weights).
+
+    Introduced in: 05_remedies.
+    """
+    layers: list[nn.Module] = []
+    for layer in residual.modules():
+        if isinstance(layer, nn.Linear):
+            layers += [copy.deepcopy(layer), activation()]
+    return nn.Sequential(*layers)
+
+
+def clipping_runs(data, clip_grad_norm_, max_norm: float = 1.0, lr: float = 0.1,
+                  num_epochs: int = 10, init_std: float = 0.3) -> dict:
+    """Train a 6-layer ReLU MLP (width 64, weights ~ N(0, init_std²)) twice with plain SGD: once
+    as it is, once with `clip_grad_norm_(model.parameters(), max_norm)` before every step.
+
+    Returns:
+        {"no clipping": history, f"clipped at {max_norm}": history}, each as `train_classifier`
+        returns it; the clipped run's "steps" holds the total gradient norm before each clipping.
+
+    Introduced in: 05_remedies.
+    """
+    runs = {}
+    for label, on_step in (("no clipping", None),
+                           (f"clipped at {max_norm}",
+                            lambda model: float(clip_grad_norm_(model.parameters(), max_norm)))):
+        model = make_mlp(num_hidden=6, width=64, activation=nn.ReLU, init_std=init_std,
+                         generator=torch.Generator().manual_seed(1))
+        runs[label] = train_classifier(model, data, lr=lr, num_epochs=num_epochs,
+                                       generator=torch.Generator().manual_seed(2), on_step=on_step)
+    return runs
