@@ -79,8 +79,9 @@ class _Watch:
         self.rule, self.reached, self.active = rule, None, True
 
     def __call__(self, frame, event, arg):
-        if self.active and self.reached is None:
-            self.reached = self.rule.reached_by(event, frame, arg)
+        # a decorator's inner wrapper is named only until the function it wraps is entered
+        if self.active and (self.reached is None or "<locals>" in self.reached):
+            self.reached = self.rule.reached_by(event, frame, arg) or self.reached
 
 
 @contextlib.contextmanager

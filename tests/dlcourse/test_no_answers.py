@@ -19,6 +19,7 @@ import torch
 
 import dlcourse
 from tests.checks.corpus_suite import run_all
+from tests.checks.test_depth import CHECKS as DEPTH
 from tests.checks.test_dropout import CHECKS as DROPOUT
 from tests.checks.test_fitting import CHECKS as FITTING
 from tests.checks.test_remedies import CHECKS as REMEDIES
@@ -29,7 +30,7 @@ from tests.notebook_tools import solution_namespace
 matplotlib.use("Agg")
 
 EXERCISES = {"01_fitting": FITTING, "02_weight_decay": WEIGHT_DECAY, "03_dropout": DROPOUT,
-             "04_stability": STABILITY, "05_remedies": REMEDIES}
+             "04_stability": STABILITY, "05_remedies": {**REMEDIES, **DEPTH}}
 
 
 def _public_helpers() -> dict[str, object]:
