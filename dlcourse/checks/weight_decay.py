@@ -37,7 +37,7 @@ def _one_thread():
         torch.set_num_threads(previous)
 
 
-BIAS_DECAYED = "the bias is decayed too: apply weight decay to w only (D2L did too, PR d2l-en#2284)"
+BIAS_DECAYED = "the bias is decayed too: apply weight decay to w only (the concise code of d2l-en 1.0 did too, fixed in PR d2l-en#2284)"
 NOT_DECAYED = "the weights are not decayed: the objective includes lam·l2_penalty(w)"
 OFF_BY_TWO = ("the factor is off by 2: the penalty is λ/2·||w||², whose gradient is λ·w "
               "(λ·||w||² without the ½ is weight_decay = 2λ)")
