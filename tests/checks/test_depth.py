@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dlcourse.checks import depth
-from tests.checks.corpus_suite import corpus_tests
+from tests.checks.corpus_suite import corpus_tests, stub_test
 from tests.corpus.depth import CORRECT, SOLUTION, WRONG
 
 CHECKS = {
@@ -25,21 +25,7 @@ def test_each_new_function_has_at_least_eight_wrong_answers(name):
     assert len(WRONG[name]) >= 8
 
 
-@pytest.mark.parametrize("name", CHECKS)
-def test_stub_reports_not_implemented(name):
-    """Does a released stub get the friendly 'not implemented yet' message, not a traceback?"""
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    class StubModule(torch.nn.Module):  # the released classes raise in __init__
-        def __init__(self, *args):
-            super().__init__()
-            raise NotImplementedError()
-
-    fn = StubModule if name == "ResidualMLP" else stub
-    for hidden in (False, True):
-        with pytest.raises(AssertionError, match=f"{name} is not implemented yet"):
-            CHECKS[name](fn, hidden=hidden)
+test_stub_reports_not_implemented = stub_test(CHECKS, classes=("ResidualMLP",))
 
 
 def test_checks_leave_global_state_alone():
