@@ -20,7 +20,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional
 
-from .forbid import Forbidden, watching
+from .forbid import Forbidden, ForbiddenCall, forbidding
 
 Case = Callable[[], None]
 
@@ -31,10 +31,6 @@ class CheckError(AssertionError):
 
 class NotImplementedYet(AssertionError):
     """The student's function still raises NotImplementedError."""
-
-
-class ForbiddenCall(CheckError):
-    """The student's code reached a built-in the exercise asks them to write themselves."""
 
 
 class TamperingDetected(AssertionError):
@@ -107,33 +103,23 @@ def fail(what: str, expected: object, got: object, hint: str) -> None:
     raise CheckError(f"{what}: expected {expected}, got {got}. Hint: {hint}")
 
 
-_RULES: list[tuple[str, Forbidden]] = []  #: (suite, rule) of the suite running now, if it has one
-
-
-def _refuse_if_reached(watch) -> None:
-    if watch is not None and watch.reached:
-        suite, rule = _RULES[-1]
-        raise ForbiddenCall(f"{suite} calls {watch.reached}: expected your own code (not allowed "
-                            f"here: {rule.summary}), got a call to {watch.reached}. Hint: {rule.hint}")
+_RULES: list[tuple[str, str]] = []  #: (suite, rule name) of the suite running now, if it has one
 
 
 def call(fn: Callable, *args, **kwargs):
     """Call the student's function; NotImplementedError becomes a friendly `NotImplementedYet`.
 
-    Inside a suite run with `forbidden=rule`, reaching a routine of the rule fails the check
-    (see `forbid.py`), whatever the function returned or raised.
+    Inside a suite run with `forbidden=rule`, the call runs in the guard `forbid.forbidding`, so
+    reaching a routine of the rule raises ForbiddenCall, whatever the function returned or raised
+    (in the grader's remote calls too: the kernel enters the same guard).
     """
     __tracebackhide__ = True
-    watch = None
+    context = guard(forbidding, *_RULES[-1]) if _RULES else contextlib.nullcontext()
     try:
-        with watching(_RULES[-1][1] if _RULES else None) as watch:
+        with context:
             result = fn(*args, **kwargs)
-    except BaseException as error:
-        _refuse_if_reached(watch)
-        if isinstance(error, NotImplementedError):
-            raise NotImplementedYet() from None
-        raise
-    _refuse_if_reached(watch)
+    except NotImplementedError:
+        raise NotImplementedYet() from None
     for value in result if type(result) in (tuple, list) else (result,):
         reject_lookalike(value)
     return result
@@ -193,7 +179,7 @@ def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = No
     __tracebackhide__ = True
     message, status = None, FAILED
     if forbidden is not None:
-        _RULES.append((name, forbidden))
+        _RULES.append((name, forbidden.name))
     try:
         with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
@@ -205,7 +191,7 @@ def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = No
                 except NotImplementedYet:
                     message = f"{name} is not implemented yet: fill in the cell above, then run it."
                     status = NOT_ATTEMPTED
-                except CheckError as error:
+                except (CheckError, ForbiddenCall) as error:
                     message = f"{name}: {error}"
                     if str(error).startswith("not answered yet"):  # check_choice on the placeholder
                         status = NOT_ATTEMPTED
@@ -227,6 +213,27 @@ def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = No
     _record(name, PASSED)
     print(f"✅ {name}: {len(cases)}/{len(cases)} checks passed")
     return True
+
+
+_GUARDS: list[tuple[str, tuple]] = []  #: the guards active now, as (module:name, arguments)
+
+
+@contextlib.contextmanager
+def guard(factory: Callable, *args):
+    """Run the block inside `factory(*args)` (a context manager of this package, with plain-data
+    arguments, e.g. one that makes forbidden built-ins raise). When the grader runs a check outside
+    the student's kernel, each call into the kernel enters the same guards there (see
+    autograder/remote.py)."""
+    _GUARDS.append((f"{factory.__module__}:{factory.__qualname__}", args))
+    try:
+        with factory(*args):
+            yield
+    finally:
+        _GUARDS.pop()
+
+
+def active_guards() -> list[tuple[str, tuple]]:
+    return list(_GUARDS)
 
 
 def case(description: str):

@@ -25,10 +25,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 
+class ForbiddenCall(AssertionError):
+    """The student's code reached a built-in the exercise asks them to write themselves."""
+
+
+_REGISTRY: dict[str, "Forbidden"] = {}  #: rule name -> rule (rules.py fills it)
+
+
 @dataclass(frozen=True)
 class Forbidden:
     """What one exercise may not call, and how its message says so."""
 
+    name: str                               #: its name in rules.py, e.g. "DROPOUT"
     summary: str                            #: e.g. "torch's dropout (F.dropout, nn.Dropout, torch.dropout)"
     hint: str                               #: what to use instead
     functions: tuple[Callable, ...] = ()    #: Python functions or classes (their own methods)
@@ -38,6 +46,7 @@ class Forbidden:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_codes", dict(_codes_of(self.functions)))
+        _REGISTRY[self.name] = self
 
     def reached_by(self, event: str, frame: types.FrameType, arg: object) -> str | None:
         """The name of the forbidden routine this profile event enters, or None."""
@@ -101,3 +110,26 @@ def watching(rule: Forbidden | None) -> Iterator[_Watch | None]:
         watch.active = False
         sys.setprofile(saved)
         threading.setprofile(saved_threads)
+
+
+@contextlib.contextmanager
+def forbidding(suite: str, rule_name: str) -> Iterator[None]:
+    """Run the block under a watch for the rule named `rule_name`; at its end raise ForbiddenCall
+    if a forbidden routine was reached, whatever the block returned or raised.
+
+    A guard of `_core.guard` (plain-data arguments): when the grader runs a check outside the
+    student's kernel, the kernel enters it around each call of the student's code.
+    """
+    from . import rules  # noqa: F401  (fills _REGISTRY in a kernel that only imported this module)
+    rule = _REGISTRY[rule_name]
+    raised = None
+    with watching(rule) as watch:
+        try:
+            yield
+        except BaseException as error:  # noqa: BLE001 - reported below unless the rule was broken
+            raised = error
+    if watch is not None and watch.reached:
+        raise ForbiddenCall(f"{suite} calls {watch.reached}: expected your own code (not allowed "
+                            f"here: {rule.summary}), got a call to {watch.reached}. Hint: {rule.hint}")
+    if raised is not None:
+        raise raised

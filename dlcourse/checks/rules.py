@@ -21,18 +21,21 @@ from .forbid import Forbidden, source_path
 _SKLEARN = importlib.util.find_spec("sklearn").submodule_search_locations[0] + os.sep  # not imported
 
 SKLEARN = Forbidden(
+    "SKLEARN",
     "scikit-learn (KFold, Ridge and the rest of the package)",
     "scikit-learn is the reference the checks compare you with; build the answer from torch "
     "operations (torch.arange, slicing, torch.linalg.solve)",
     paths=(_SKLEARN,))
 
 TORCH_OPTIM = Forbidden(
+    "TORCH_OPTIM",
     "torch.optim (torch.optim.SGD, Adam, AdamW, their functional forms)",
     "torch.optim is the reference the checks compare you with; write the update with tensor "
     "arithmetic (torch.sqrt, *, +) on the tensors you are given",
     paths=(source_path(torch.optim),))
 
 DROPOUT = Forbidden(
+    "DROPOUT",
     "torch's dropout (F.dropout, nn.Dropout, torch.dropout and their variants)",
     "build the mask yourself: torch.rand_like(X) draws on X's device, a comparison gives the "
     "mask, and kept units are divided by 1 - p",
@@ -44,6 +47,7 @@ DROPOUT = Forbidden(
                         "feature_alpha_dropout", "feature_alpha_dropout_", "_fused_dropout"}))
 
 NORMALIZATION = Forbidden(
+    "NORMALIZATION",
     "torch's normalization layers (F.batch_norm, nn.BatchNorm1d, F.layer_norm, F.instance_norm, "
     "F.group_norm)",
     "compute the statistics yourself: X.mean(dim=0), X.var(dim=0, unbiased=...), torch.sqrt",
@@ -58,6 +62,7 @@ NORMALIZATION = Forbidden(
                         "rms_norm"}))
 
 TORCH_INIT = Forbidden(
+    "TORCH_INIT",
     "torch.nn.init's xavier_*, kaiming_* and calculate_gain",
     "the point of the exercise is to write it yourself: use tensor methods such as "
     "tensor.uniform_ / tensor.normal_ (and your own calculate_gain)",
@@ -65,6 +70,7 @@ TORCH_INIT = Forbidden(
                nn.init.kaiming_normal_, nn.init.calculate_gain))
 
 CLIP_GRAD = Forbidden(
+    "CLIP_GRAD",
     "torch.nn.utils.clip_grad_norm_ (and the rest of torch/nn/utils/clip_grad.py)",
     "add up the squared norms of every gradient yourself (p.grad.norm() or "
     "torch.linalg.vector_norm), then multiply each gradient in place by one common factor",

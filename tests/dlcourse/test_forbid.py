@@ -94,6 +94,6 @@ def test_a_rule_of_a_class_covers_its_own_methods():
     class Spell:
         def cast(self):
             return 1
-    rule = Forbidden("Spell", "write it", functions=(Spell,))
+    rule = Forbidden("SPELL", "Spell", "write it", functions=(Spell,))
     with pytest.raises(AssertionError, match="calls .*Spell.cast"):
         run_suite("f", [lambda: call(lambda: Spell().cast())], forbidden=rule)
