@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 from autograder import remote, wire
-from dlcourse.checks import stability
 from dlcourse.checks._core import guard
+from dlcourse.checks.forbid import ForbiddenCall, forbidding
 from tests.autograder import remote_samples
 from tests.remote_tools import SubprocessKernel
 
@@ -74,7 +74,8 @@ def test_what_cannot_travel(kernel):
 
 
 def test_guards_enter_the_kernel_too(kernel):
-    with guard(stability._forbid_torch_init), pytest.raises(stability._UsedTorchInit):
+    with guard(forbidding, "xavier_uniform_", "TORCH_INIT"), \
+            pytest.raises(ForbiddenCall, match="calls torch.nn.init.xavier_uniform_"):
         _remote(kernel, remote_samples.init_with_torch)(torch.empty(3, 4))
 
 
