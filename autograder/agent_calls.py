@@ -167,11 +167,15 @@ class _Reply:
             if held is None:
                 held = len(_HELD)
                 _HELD.append(value)
-            return {"held": held, "tree": self.describe(value, held, "")}
+            return {"held": held, "tree": self.describe(value, held, "", {})}
         return wire.plain(value, depth)
 
-    def describe(self, module: nn.Module, held: int, path: str) -> dict:
-        """A module the student's code made: its class, flags, tensors and children."""
+    def describe(self, module: nn.Module, held: int, path: str, seen: dict[int, str]) -> dict:
+        """A module the student's code made: its class, flags, tensors and children (a module met
+        again, e.g. one layer used twice, by the path where it was first met)."""
+        if id(module) in seen:
+            return {"alias": seen[id(module)]}
+        seen[id(module)] = path
         cls = type(module)
         tree = {"cls": f"{cls.__module__}:{cls.__qualname__}", "name": cls.__name__, "path": path,
                 "training": module.training,
@@ -179,7 +183,7 @@ class _Reply:
                           if not k.startswith("_") and k != "training" and wire.is_plain(wire.plain(v))},
                 "params": {k: None if v is None else self.value(v) for k, v in module._parameters.items()},
                 "buffers": {k: None if v is None else self.value(v) for k, v in module._buffers.items()},
-                "children": {k: None if v is None else self.describe(v, held, f"{path}.{k}".lstrip("."))
+                "children": {k: None if v is None else self.describe(v, held, f"{path}.{k}".lstrip("."), seen)
                              for k, v in module._modules.items()}}
         return tree
 

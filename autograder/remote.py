@@ -458,6 +458,8 @@ def _build_mirror(session: Session, held: int, tree: dict, decoder: _Decoder) ->
     for key, value in tree.get("buffers", {}).items():
         module._buffers[key] = decoder.value(value)
     for key, child in tree.get("children", {}).items():
+        if isinstance(child, dict) and "alias" in child:  # the same module, met before
+            child = {"path": str(child["alias"])}
         module._modules[key] = None if child is None else session.mirror(held, child, decoder)
     module.training = bool(tree.get("training", True))
     return module

@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlcourse.checks import _core, answers, dropout, fitting, remedies, stability, weight_decay
+from dlcourse.checks import _core, answers, depth, dropout, fitting, remedies, stability, weight_decay
 
 from . import wire
 from .remote import RemoteError, RemoteFunction, Session
@@ -35,7 +35,7 @@ ANSWER_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.c
 KERNEL_CHECKS: set[str] = set()  #: checks that must run in the kernel (none today)
 #: checks of a student's function: evaluated by the grader, calling the function in the kernel
 FUNCTION_CHECKS = {name: getattr(module, name)
-                   for module in (fitting, weight_decay, dropout, stability, remedies)
+                   for module in (fitting, weight_decay, dropout, stability, remedies, depth)
                    for name in dir(module) if name.startswith("check_") and name not in KERNEL_CHECKS
                    and getattr(getattr(module, name), "__module__", None) == module.__name__}
 TRUSTED_CHECKS = {**ANSWER_CHECKS, **FUNCTION_CHECKS}

@@ -28,29 +28,30 @@ for line in sys.stdin:
 """
 
 
-def _solution(assignment: str) -> dict:
-    """The corpus's own solution namespace of `assignment` (e.g. 03_dropout -> tests.corpus.dropout)."""
-    return importlib.import_module(f"tests.corpus.{assignment[3:]}").SOLUTION
-
-
-def where(fn, assignment: str) -> str:
-    """How the stand-in kernel finds `fn`: `module:qualname`, or `solution:assignment:name`."""
+def where(fn, assignment: str = "") -> str:
+    """How the stand-in kernel finds `fn`: `module:name` for a global of a corpus or test module,
+    `module:SOLUTION:key` for an entry of a corpus module's solution namespace."""
     module, name = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
     if module in sys.modules and getattr(sys.modules[module], name, None) is fn:
         return f"{module}:{name}"
-    for key, value in _solution(assignment).items():
-        if value is fn or (getattr(value, "__code__", None) is not None and value.__code__ == getattr(fn, "__code__", None)):
-            return f"solution:{assignment}:{key}"
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith(("tests.corpus.", "tests.autograder.")):
+            continue
+        for key, value in vars(module).items():
+            if value is fn:
+                return f"{module_name}:{key}"
+        for key, value in getattr(module, "SOLUTION", {}).items():
+            if value is fn:
+                return f"{module_name}:SOLUTION:{key}"
     raise LookupError(f"{fn!r} cannot be found by another process")
 
 
 def find(place: str):
-    kind, _, rest = place.partition(":")
-    if kind == "solution":
-        assignment, _, name = rest.partition(":")
-        return _solution(assignment)[name]
-    __import__(kind)
-    return getattr(sys.modules[kind], rest)
+    module_name, _, rest = place.partition(":")
+    module = importlib.import_module(module_name)
+    if rest.startswith("SOLUTION:"):
+        return module.SOLUTION[rest.removeprefix("SOLUTION:")]
+    return getattr(module, rest)
 
 
 class SubprocessKernel:
