@@ -24,13 +24,12 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import shutil
 import signal
 import sys
 import time
 from pathlib import Path
 
-from .sandbox import home_variables
+from .sandbox import home_variables, remove_tree
 
 PR_SET_DUMPABLE = 4
 ZYGOTE_HOME = "/tmp/.zygote"  #: the zygote's own HOME: in the sandbox's /tmp, emptied at every reset
@@ -169,13 +168,7 @@ def _empty(folder: Path, mounts: set[Path]) -> None:
         if any(child in m.parents for m in mounts):
             _empty(child, mounts)
         elif child.is_dir() and not child.is_symlink():
-            for sub, dirs, _ in os.walk(child):
-                for name in dirs:
-                    path = os.path.join(sub, name)
-                    if not os.path.islink(path):
-                        _try(os.chmod, path, 0o700)
-            _try(os.chmod, child, 0o700)
-            shutil.rmtree(child, ignore_errors=True)
+            _try(remove_tree, child)  # what is left is reported by the caller
         else:
             _try(child.unlink, missing_ok=True)
 

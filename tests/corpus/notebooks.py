@@ -83,18 +83,28 @@ def _instructor(names: set[str], assignment: str) -> str:
            "SOLUTION = _instructor()"
 
 
+def _where(implementation, assignment: str) -> tuple[object, str]:
+    """The corpus module and the global name of `implementation` (a function, a class, or a value
+    such as a functools.partial)."""
+    if inspect.isfunction(implementation) or inspect.isclass(implementation):
+        return importlib.import_module(implementation.__module__), implementation.__name__
+    module = importlib.import_module(f"tests.corpus.{TOPICS[assignment]}")
+    return module, next(key for key, value in vars(module).items() if value is implementation)
+
+
 def transplant(implementation, name: str, assignment: str) -> str:
     """The code of a solution cell defining `name` as the corpus `implementation`."""
-    module = importlib.import_module(implementation.__module__)
+    module, own_name = _where(implementation, assignment)
     parsed = _Module(module)
-    source = textwrap.dedent(inspect.getsource(implementation))
-    helpers = parsed.needed(source, implementation.__name__)
+    source = (textwrap.dedent(inspect.getsource(implementation)) if own_name == getattr(implementation, "__name__", None)
+              else parsed.defined[own_name][1])
+    helpers = parsed.needed(source, own_name)
     parts = [*parsed.imports, *helpers, source]
     used = {n for part in parts for n in _solution_keys(part)}
     if used:
         parts.insert(len(parsed.imports), _instructor(used, assignment))
-    if implementation.__name__ != name:  # defined under the notebook's name, as a student would
-        parts[-1] = re.sub(rf"^(def|class) {implementation.__name__}\b", rf"\1 {name}", source, count=1, flags=re.M)
+    if own_name != name:  # defined under the notebook's name, as a student would
+        parts[-1] = re.sub(rf"^(def |class |){own_name}\b", rf"\1{name}", source, count=1, flags=re.M)
     return "\n\n".join(parts)
 
 

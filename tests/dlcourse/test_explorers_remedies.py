@@ -157,4 +157,4 @@ def test_committed_companion_is_clean():
 def test_companion_runs_top_to_bottom():
     """Does the companion run in a fresh kernel, with every ✅ check printed?"""
     outputs, printed = run_without_errors("05_remedies")
-    assert printed.count("✅") == 5, printed
+    assert printed.count("✅") == 7, printed
