@@ -15,8 +15,25 @@ import copy
 from nbformat import NotebookNode
 
 
+#: nbgrader metadata that says nothing about grading: its checksum (of the source, recomputed by
+#: nbgrader) and the schema version (nbgrader upgrades old metadata itself)
+INERT_KEYS = ("checksum", "schema_version")
+#: the flags that make a cell part of grading
+ROLE_KEYS = ("grade", "solution", "locked", "task")
+
+
 def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _grading(meta: dict) -> dict:
+    """What of a cell's nbgrader metadata matters for grading (without checksum and schema version)."""
+    return {key: value for key, value in meta.items() if key not in INERT_KEYS}
+
+
+def is_inert(meta: dict) -> bool:
+    """nbgrader metadata that gives the cell no role (all flags false): an ordinary cell."""
+    return not any(meta.get(key) for key in ROLE_KEYS)
 
 
 def is_test_cell(cell) -> bool:
@@ -35,7 +52,7 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
     for cell in nb.cells:
         meta = _meta(cell)
         grade_id = meta.get("grade_id")
-        if not meta:
+        if not meta or is_inert(meta):
             cells.append(cell)
             continue
         if grade_id not in official_cells or grade_id in seen:
@@ -47,11 +64,12 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
         seen.add(grade_id)
         reference = official_cells[grade_id]
         if is_test_cell(reference) or _meta(reference).get("locked"):
-            if cell.cell_type != reference.cell_type or cell.source != reference.source or meta != _meta(reference):
+            if cell.cell_type != reference.cell_type or cell.source != reference.source or \
+                    _grading(meta) != _grading(_meta(reference)):
                 flags.append(f"cell {grade_id!r} was edited (source, type or points): restored")
             cells.append(_copy_of(reference, cell))
         else:  # the student's answer: keep the code, restore type and metadata
-            if cell.cell_type != reference.cell_type or meta != _meta(reference):
+            if cell.cell_type != reference.cell_type or _grading(meta) != _grading(_meta(reference)):
                 flags.append(f"cell {grade_id!r} had its type or grading metadata changed: restored")
                 cell = _copy_of(reference, cell, source=cell.source)
             cells.append(cell)
