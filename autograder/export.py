@@ -47,7 +47,7 @@ def write_grades_csv(path: Path, results: list[SubmissionResult], columns: list[
         writer.writerow(["student_id", "assignment", *columns, "score", "max_score", "status",
                          "late_penalty", "final_score", "submitted_at", "late"])
         for r in results:
-            points = {c.grade_id: _number(c.points) for c in r.cells}
+            points = {c.grade_id: "" if c.manual else _number(c.points) for c in r.cells}  # manual: not graded yet
             writer.writerow([r.student_id, r.assignment, *(points.get(c, "") for c in columns),
                              _number(r.score), _number(r.max_score), r.status, _number(r.late_penalty),
                              _number(r.final_score), r.submitted_at, _yes(r.late)])

@@ -195,9 +195,9 @@ def _has_manual_entries(gb, result: SubmissionResult) -> bool:
         any(comment.manual_comment for nb in submission.notebooks for comment in nb.comments)
 
 
-def _timestamp(result: SubmissionResult) -> str:
+def _timestamp(result: SubmissionResult) -> str | None:
     """The submission time the intake found, else the timestamp.txt beside a submission in
-    nbgrader's layout, else the file's time (UTC)."""
+    nbgrader's layout; None when unknown (as nbgrader records a submission without timestamp.txt)."""
     from nbgrader.utils import parse_utc
 
     if result.submitted_at:
@@ -210,11 +210,11 @@ def _timestamp(result: SubmissionResult) -> str:
             parse_utc(text)
             return text
         except (ValueError, OverflowError):
-            pass  # unreadable: fall back to the file's time
-    return datetime.fromtimestamp(source.stat().st_mtime, timezone.utc).strftime(TIMESTAMP_FORMAT)
+            pass  # unreadable: unknown
+    return None
 
 
-def _lay_out_files(coursedir, out: Path, result: SubmissionResult, names: list[str], timestamp: str) -> None:
+def _lay_out_files(coursedir, out: Path, result: SubmissionResult, names: list[str], timestamp: str | None) -> None:
     """submitted/ gets a copy of each notebook as submitted (under the release's name) unless the
     submissions were graded from the course's submitted/ folder itself: nothing there is ever
     written. autograded/ and feedback/ get OUT's files."""
@@ -253,8 +253,11 @@ def _replace_with_copy(target: Path, source: Path) -> None:
     partial.replace(target)
 
 
-def _write_timestamp(folder: Path, timestamp: str) -> None:
+def _write_timestamp(folder: Path, timestamp: str | None) -> None:
     stamp = folder / "timestamp.txt"
+    if timestamp is None:
+        stamp.unlink(missing_ok=True)  # an earlier submission's
+        return
     if not stamp.is_file() or stamp.read_text().strip() != timestamp:
         stamp.unlink(missing_ok=True)
         stamp.write_text(timestamp)
@@ -266,7 +269,7 @@ def _read_executed(out: Path, result: SubmissionResult, notebook: str):
     return nbformat.read(path, as_version=4) if path.is_file() else None
 
 
-def _record(gb, result: SubmissionResult, names: list[str], timestamp: str, executed: dict) -> None:
+def _record(gb, result: SubmissionResult, names: list[str], timestamp: str | None, executed: dict) -> None:
     """Replace the student's submission with this one: what nbgrader's autograde and its
     SaveAutoGrades and AssignLatePenalties steps write. A cell awaiting a manual grade keeps no
     score (needs manual grade); a notebook not submitted scores 0, as in nbgrader."""
