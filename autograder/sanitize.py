@@ -15,9 +15,6 @@ import copy
 from nbformat import NotebookNode
 
 
-#: nbgrader metadata that says nothing about grading: its checksum (of the source, recomputed by
-#: nbgrader) and the schema version (nbgrader upgrades old metadata itself)
-INERT_KEYS = ("checksum", "schema_version")
 #: the flags that make a cell part of grading
 ROLE_KEYS = ("grade", "solution", "locked", "task")
 
@@ -27,8 +24,16 @@ def _meta(cell) -> dict:
 
 
 def _grading(meta: dict) -> dict:
-    """What of a cell's nbgrader metadata matters for grading (without checksum and schema version)."""
-    return {key: value for key, value in meta.items() if key not in INERT_KEYS}
+    """What of a cell's nbgrader metadata decides its grading: its role, id and points. nbgrader's
+    checksum, schema version and cell_type record are bookkeeping, and old schemas leave false
+    flags out and may write points as text."""
+    role = {key: bool(meta.get(key)) for key in ROLE_KEYS}
+    points = meta.get("points") if role["grade"] or role["task"] else None
+    try:
+        points = None if points is None else float(points)
+    except (TypeError, ValueError):
+        pass
+    return {**role, "grade_id": meta.get("grade_id"), "points": points}
 
 
 def is_inert(meta: dict) -> bool:
@@ -52,7 +57,8 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
     for cell in nb.cells:
         meta = _meta(cell)
         grade_id = meta.get("grade_id")
-        if not meta or is_inert(meta):
+        if not meta or is_inert(meta):  # an ordinary cell: metadata of no role is dropped, silently
+            cell.get("metadata", {}).pop("nbgrader", None)
             cells.append(cell)
             continue
         if grade_id not in official_cells or grade_id in seen:
@@ -68,10 +74,13 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
                     _grading(meta) != _grading(_meta(reference)):
                 flags.append(f"cell {grade_id!r} was edited (source, type or points): restored")
             cells.append(_copy_of(reference, cell))
-        else:  # the student's answer: keep the code, restore type and metadata
-            if cell.cell_type != reference.cell_type or _grading(meta) != _grading(_meta(reference)):
-                flags.append(f"cell {grade_id!r} had its type or grading metadata changed: restored")
+        else:  # the student's answer: keep the code, restore type and metadata (old schemas too)
+            if cell.cell_type != reference.cell_type:
+                flags.append(f"cell {grade_id!r} had its type changed: restored")
                 cell = _copy_of(reference, cell, source=cell.source)
+            elif _grading(meta) != _grading(_meta(reference)):
+                flags.append(f"cell {grade_id!r} had its grading metadata changed: restored")
+            cell.metadata["nbgrader"] = copy.deepcopy(_meta(reference))
             cells.append(cell)
     for position, grade_id in enumerate(order):
         if grade_id in seen:

@@ -89,9 +89,16 @@ def grade_stock(course: Path) -> subprocess.CompletedProcess:
 
 
 def grade_ours(course: Path, *extra: str) -> subprocess.CompletedProcess:
-    """`python -m autograder grade submitted --root COURSE`, merged into the course's gradebook."""
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", "submitted", "--root", ".",
-                           "--out", "grader-out", "--workers", "1", "--keep-warm", "0", "--quiet", *extra],
+    """`python -m autograder grade submitted --root COURSE`, merged into the course's gradebook
+    (`--input FOLDER` among `extra`: grade that folder instead of submitted/)."""
+    extra_args = list(extra)
+    submissions = "submitted"
+    if "--input" in extra_args:
+        at = extra_args.index("--input")
+        submissions = extra_args.pop(at + 1)
+        extra_args.pop(at)
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", submissions, "--root", ".",
+                           "--out", "grader-out", "--workers", "1", "--keep-warm", "0", "--quiet", *extra_args],
                           cwd=course, capture_output=True, text=True, timeout=600)
 
 
