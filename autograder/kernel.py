@@ -25,7 +25,7 @@ from nbgrader.preprocessors import Execute
 
 from .quickclient import QuickKernelManager
 from .sandbox import Limits, prepare_scratch, wrap
-from . import verdicts
+from . import remote, verdicts
 from .sanitize import is_test_cell
 from .warm import ZygoteProcess
 
@@ -133,18 +133,34 @@ class GuardedExecute(Execute):
         finally:
             cell.source = official
         if test.statements and not any(o.output_type == "error" for o in cell.outputs):
-            failure = verdicts.evaluate(test, self._fetch(test.names))
-            if failure:
-                ename, _, evalue = failure.partition(": ")
-                cell.outputs.append(new_output("error", ename=ename, evalue=evalue, traceback=[failure]))
+            try:
+                verdict = verdicts.evaluate(test, self._fetch(test.names), self._session())
+            except remote.KernelStopped as stopped:
+                if isinstance(stopped.__cause__, DeadKernelError):
+                    raise stopped.__cause__ from None
+                reason = f"a check's call into your code ran longer than {self.timeout} s and was interrupted"
+                cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue=reason,
+                                               traceback=[f"CellTimeoutError: {reason}"]))
+                return cell, resources
+            if verdict.output:
+                cell.outputs.append(new_output("stream", name="stdout", text=verdict.output))
+            if verdict.failure:
+                ename, _, evalue = verdict.failure.partition(": ")
+                cell.outputs.append(new_output("error", ename=ename, evalue=evalue, traceback=[verdict.failure]))
         return cell, resources
+
+    def _session(self) -> remote.Session:
+        """Calls from the grader's checks into this kernel (see remote.py)."""
+        return remote.Session(remote.KernelChannel(run_sync(self._run_silently), self._exchange_folder()))
+
+    def _exchange_folder(self) -> Path:
+        return Path((SandboxedKernelManager.settings or {}).get("scratch") or self._reply_folder())
 
     def _fetch(self, names: list[str]) -> dict[str, object] | None:
         """The student's values of `names`, reported by the kernel as JSON data (see agent.py)."""
         if not names:
             return {}
-        folder = Path((SandboxedKernelManager.settings or {}).get("scratch") or self._reply_folder())
-        reply = folder / f".reply-{secrets.token_hex(8)}.json"
+        reply = self._exchange_folder() / f".reply-{secrets.token_hex(8)}.json"
         run_sync(self._run_silently)(verdicts.kernel_request(names, reply))
         try:
             return verdicts.read_reply(reply)
@@ -156,9 +172,10 @@ class GuardedExecute(Execute):
             self._replies = tempfile.mkdtemp(prefix="dlcourse-replies-")
         return self._replies
 
-    async def _run_silently(self, code: str) -> None:
+    async def _run_silently(self, code: str) -> bool:
+        """Run `code` in the kernel; False if no reply came within the cell timeout."""
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-        await self.async_wait_for_reply(msg_id)
+        return await self.async_wait_for_reply(msg_id) is not None
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))

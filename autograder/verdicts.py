@@ -1,13 +1,18 @@
 """Verdicts the student's kernel cannot forge: checks evaluated by the grader, outside the kernel.
 
-A test-cell statement `assert check_answer(name, value, expected, hint=...)` (or `check_choice`)
-needs only the student's value, which is plain data. The grader therefore:
-- removes such statements of the hidden part from the source the kernel runs, so the expected
-  answer never enters the student's process;
-- fetches the values the statements read, as JSON data, right after the cell ran in the kernel;
-- evaluates every such statement (visible and hidden) itself, with its own copy of the checks.
-A cell passes only if the kernel raised nothing AND every statement evaluated here passed; what
-the kernel prints or displays is never evidence of a pass.
+Two kinds of test-cell statements are evaluated by the grader, with its own copy of the checks:
+- answer checks, `assert check_answer(name, value, expected, hint=...)` and `check_choice`: they
+  need only the student's value, which the kernel reports as JSON data (agent.py);
+- function checks, `assert check_mse(mse)` / `assert check_mse(mse, hidden=True)`: the check runs
+  here and calls the student's function through a `RemoteFunction` (remote.py), which sends the
+  inputs into the kernel and gets the outputs back as data.
+Such statements are removed from the source the kernel runs (blank lines keep line numbers), so
+expected answers, hidden inputs and references never enter the student's process, and nothing the
+kernel prints or displays is evidence of a pass. A cell passes only if the kernel raised nothing
+AND every statement evaluated here passed. The checks' own output ("✅ ... passed", or the
+failure) becomes the cell's output in the feedback.
+
+Checks of a student's *class* (its objects cannot travel as data) still run in the kernel.
 """
 
 from __future__ import annotations
@@ -17,15 +22,23 @@ import builtins
 import contextlib
 import io
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlcourse.checks import answers
+from dlcourse.checks import answers, dropout, fitting, remedies, stability, weight_decay
 
-#: checks whose arguments are plain data: evaluated by the grader
-TRUSTED_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.check_choice}
-_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+from . import wire
+from .remote import RemoteError, RemoteFunction, Session
+
+#: checks whose arguments are plain data: evaluated by the grader on the reported values
+ANSWER_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.check_choice}
+KERNEL_CHECKS: set[str] = set()  #: checks that must run in the kernel (none today)
+#: checks of a student's function: evaluated by the grader, calling the function in the kernel
+FUNCTION_CHECKS = {name: getattr(module, name)
+                   for module in (fitting, weight_decay, dropout, stability, remedies)
+                   for name in dir(module) if name.startswith("check_") and name not in KERNEL_CHECKS
+                   and getattr(getattr(module, name), "__module__", None) == module.__name__}
+TRUSTED_CHECKS = {**ANSWER_CHECKS, **FUNCTION_CHECKS}
 MAX_REPLY_BYTES = 1 << 20
 
 
@@ -36,40 +49,41 @@ class TestCellPlan:
     kernel_source: str
     statements: list[str] = field(default_factory=list)  #: evaluated by the grader, in order
     names: list[str] = field(default_factory=list)       #: student values they read
+    functions: list[str] = field(default_factory=list)   #: student functions they call
 
 
-def _trusted(statement: ast.stmt) -> bool:
-    return (isinstance(statement, ast.Assert) and isinstance(statement.test, ast.Call)
-            and isinstance(statement.test.func, ast.Name) and statement.test.func.id in TRUSTED_CHECKS)
-
-
-def _hidden_lines(source: str) -> set[int]:
-    lines = set()
-    for match in _HIDDEN.finditer(source):
-        first = source.count("\n", 0, match.start()) + 1
-        lines |= set(range(first, first + match.group(0).count("\n") + 1))
-    return lines
+def _trusted(statement: ast.stmt) -> str | None:
+    """The check a statement `assert check_x(...)` calls, if the grader evaluates it."""
+    if (isinstance(statement, ast.Assert) and isinstance(statement.test, ast.Call)
+            and isinstance(statement.test.func, ast.Name) and statement.test.func.id in TRUSTED_CHECKS):
+        call = statement.test
+        if call.func.id in FUNCTION_CHECKS and not (call.args and isinstance(call.args[0], ast.Name)):
+            return None  # a function check must name the function it checks
+        return call.func.id
+    return None
 
 
 def plan(source: str) -> TestCellPlan:
-    """Split a test cell: trusted statements of the hidden part leave the kernel's source."""
+    """Split a test cell: the statements the grader evaluates leave the kernel's source."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return TestCellPlan(source)
-    hidden, lines = _hidden_lines(source), source.split("\n")
+    lines = source.split("\n")
     result = TestCellPlan(source)
     for statement in tree.body:
-        if not _trusted(statement):
+        check = _trusted(statement)
+        if check is None:
             continue
-        span = range(statement.lineno, statement.end_lineno + 1)
         result.statements.append(ast.get_source_segment(source, statement))
+        function = statement.test.args[0].id if check in FUNCTION_CHECKS else None
+        if function and function not in result.functions:
+            result.functions.append(function)
         for name in _free_names(statement):
-            if name not in result.names:
+            if name != function and name not in result.names and name not in result.functions:
                 result.names.append(name)
-        if set(span) <= hidden:  # the kernel never sees it: blank lines keep line numbers
-            for number in span:
-                lines[number - 1] = ""
+        for number in range(statement.lineno, statement.end_lineno + 1):  # blank: line numbers kept
+            lines[number - 1] = ""
     result.kernel_source = "\n".join(lines)
     if not result.kernel_source.strip():
         result.kernel_source = "pass"
@@ -129,26 +143,51 @@ class _Unsupported:
         return f"<a value the grader cannot read: {self.what}>"
 
 
-def evaluate(test: TestCellPlan, values: dict[str, object] | None) -> str:
+@dataclass
+class Verdict:
+    failure: str = ""  #: '' if every statement passed, else the first failure as `Error: message`
+    output: str = ""   #: what the checks printed ("✅ ... passed")
+
+
+def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Session | None = None) -> Verdict:
     """Run the cell's trusted statements on the student's `values` (None: the kernel reported
-    nothing); '' if all passed, else the first failure as `Error: message`."""
+    nothing) and functions (called through `session`), stopping at the first failure."""
     if values is None:
-        return (f"GraderCouldNotRead: the grader could not read {', '.join(test.names)} from your kernel "
-                "(did your code make its working folder read-only, or stop the kernel's normal work?)")
-    namespace = {**TRUSTED_CHECKS}
+        return Verdict(f"GraderCouldNotRead: the grader could not read {', '.join(test.names)} from your "
+                       "kernel (did your code make its working folder read-only, or stop the kernel's "
+                       "normal work?)")
+    namespace: dict[str, object] = {**TRUSTED_CHECKS}
     for name in test.names:
         value = decode(values.get(name, {"missing": True}))
         if value is not _MISSING:
             namespace[name] = value
-    for statement in test.statements:
+    if test.functions and session is None:
+        return Verdict("GraderCouldNotRead: no kernel to call your functions in")
+    for name in test.functions:
+        namespace[name] = RemoteFunction(session, name)
+    saved = wire.rng_state()  # the grader's own RNG states are the kernel's while checks run
+    try:
+        if test.functions:
+            try:
+                session.adopt_kernel_rng()
+            except RemoteError as error:
+                return Verdict(f"GraderCouldNotRead: {error}")
+        return _run_statements(test.statements, namespace)
+    finally:
+        wire.set_rng_state(*saved)
+
+
+def _run_statements(statements: list[str], namespace: dict) -> Verdict:
+    printed = io.StringIO()
+    for statement in statements:
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # the checks' "✅ passed" lines
+            with contextlib.redirect_stdout(printed):
                 exec(compile(statement, "<grader>", "exec"), {"__builtins__": builtins}, namespace)  # noqa: S102
         except NameError as error:
-            return f"NameError: {error}"
+            return Verdict(f"NameError: {error}", printed.getvalue())
         except AssertionError as error:
-            return f"AssertionError: {error}"
+            return Verdict(f"AssertionError: {error}", printed.getvalue())
         except Exception as error:  # noqa: BLE001 - a check that crashed on the value is a failure
-            return f"{type(error).__name__}: {error}"
-    return ""
+            return Verdict(f"{type(error).__name__}: {error}", printed.getvalue())
+    return Verdict("", printed.getvalue())
 

@@ -194,6 +194,27 @@ def run_suite(name: str, cases: Sequence[Case]) -> bool:
     return True
 
 
+_GUARDS: list[tuple[str, tuple]] = []  #: the guards active now, as (module:name, arguments)
+
+
+@contextlib.contextmanager
+def guard(factory: Callable, *args):
+    """Run the block inside `factory(*args)` (a context manager of this package, with plain-data
+    arguments, e.g. one that makes forbidden built-ins raise). When the grader runs a check outside
+    the student's kernel, each call into the kernel enters the same guards there (see
+    autograder/remote.py)."""
+    _GUARDS.append((f"{factory.__module__}:{factory.__qualname__}", args))
+    try:
+        with factory(*args):
+            yield
+    finally:
+        _GUARDS.pop()
+
+
+def active_guards() -> list[tuple[str, tuple]]:
+    return list(_GUARDS)
+
+
 def case(description: str):
     """Decorator: attach `description` (used when the student's code crashes) to a case."""
     def wrap(fn: Case) -> Case:

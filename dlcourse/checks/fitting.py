@@ -365,6 +365,17 @@ def _reference_cv(X, y, k, fit):
     return sum(errors) / k
 
 
+class FitSpy:
+    """A least-squares `fit` that records the size of every training set it is given."""
+
+    def __init__(self):
+        self.sizes: list[int] = []
+
+    def __call__(self, X_train, y_train):
+        self.sizes.append(len(y_train))
+        return _lstsq(X_train, y_train)
+
+
 def check_cross_val_mse(cross_val_mse, hidden: bool = False) -> bool:
     """Visible: value vs a KFold loop, fit called on the training folds. Hidden: LOO, other data."""
     g = seeded(6)
@@ -384,15 +395,11 @@ def check_cross_val_mse(cross_val_mse, hidden: bool = False) -> bool:
 
     @case("the calls cross_val_mse makes to fit")
     def fits_on_training_folds():
-        sizes = []
-
-        def spy_fit(X_train, y_train):
-            sizes.append(len(y_train))
-            return _lstsq(X_train, y_train)
-        call(cross_val_mse, X, y, 5, spy_fit)
+        spy = FitSpy()
+        call(cross_val_mse, X, y, 5, spy)
         expected = [len(tr) for tr, _ in _kfold(23, 5)]
-        if sorted(sizes) != sorted(expected):
-            fail("sizes of the training sets passed to fit", expected, sizes,
+        if sorted(spy.sizes) != sorted(expected):
+            fail("sizes of the training sets passed to fit", expected, spy.sizes,
                  "call fit once per fold, on the training indices only (never on the validation fold)")
 
     @case("cross_val_mse with k = n (leave-one-out)")

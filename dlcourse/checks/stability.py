@@ -18,7 +18,7 @@ from torch import nn
 
 from ..stability_lab import depth_model, gaussian_batch, linear_layers, single_thread
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
-                    fail, run_suite, seeded)
+                    fail, guard, run_suite, seeded)
 
 f64 = torch.float64
 _TORCH_INIT = nn.init  # the module whose initializers the student must not call
@@ -59,7 +59,7 @@ def _forbid_torch_init():
 def _expect_own_code(name: str, fn, *args, **kwargs) -> None:
     """`fn(*args)` must not call torch.nn.init's initializers."""
     try:
-        with _forbid_torch_init():
+        with guard(_forbid_torch_init):
             call(fn, *args, **kwargs)
     except _UsedTorchInit as used:
         fail(f"{name} calls torch.nn.init.{used}", "your own implementation", "a call to torch.nn.init",

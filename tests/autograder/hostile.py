@@ -146,16 +146,15 @@ HOSTILE = {
     "sys_exit": (after("imports", "import sys\nsys.exit(3)"), "ok", 14, None),
     "os_exit": (after("test_fit_least_squares", "import os\nos._exit(1)"), "crashed", 3, None),
     "segfault": (after("test_mse", "import ctypes\nctypes.string_at(0)"), "crashed", 2, None),
-    "patched_allclose": (after("imports", "torch.allclose = lambda *args, **kwargs: True"),
-                         "tampered", 0, "torch.allclose was replaced"),
-    "patched_builtin": (after("imports", "import builtins\nbuiltins.abs = lambda value: 0"),
-                        "tampered", 0, "builtins.abs was replaced"),
+    # the checks run in the grader's process: what the kernel replaces there changes nothing, and a
+    # value arrives as data (a look-alike is a value the grader cannot read, equal to nothing)
+    "patched_allclose": (after("imports", "torch.allclose = lambda *args, **kwargs: True"), "ok", 14, None),
+    "patched_builtin": (after("imports", "import builtins\nbuiltins.abs = lambda value: 0"), "ok", 14, None),
     "always_equal": (solution("early_stopping_epoch",
                               "class Yes:\n    def __eq__(self, other):\n        return True\n\n"
                               "def early_stopping_epoch(val_losses, patience):\n    return Yes()"),
-                     "tampered", 12, "claims to equal anything"),
-    "rebound_check": (after("imports", "check_mse = lambda *args, **kwargs: True"),
-                      "tampered", 13, "test_mse: this cell passed without any check"),
+                     "ok", 12, None),
+    "rebound_check": (after("imports", "check_mse = lambda *args, **kwargs: True"), "ok", 14, None),
     "rebound_hidden_check": (solution("underfitting_answer",
                                       "underfitting_degree = 3\ncheck_answer = lambda *args, **kwargs: True"),
                              # the grader evaluates check_answer itself: the rebinding changes

@@ -183,3 +183,73 @@ def test_a_warm_host_gives_each_unit_a_fresh_folder_and_leaves_nothing(tmp_path)
         assert host.alive()
     finally:
         host.close()
+
+
+#: forgeries that fooled checks run in the kernel, each added to the unfilled notebook right
+#: after its imports; the grader's checks run in its own process, so each earns nothing
+FORGERIES = {
+    "rebound_code": "import dlcourse.checks.fitting as f\n"
+                    "for name in dir(f):\n"
+                    "    if name.startswith('check_'):\n"
+                    "        getattr(f, name).__code__ = (lambda *a, **k: True).__code__",
+    "patched_suite": "import dlcourse.checks._core as core\ncore.run_suite = lambda name, cases: True",
+    "input_transformer": "get_ipython().input_transformers_post.append(\n"
+                         "    lambda lines: [l.replace('assert check_', 'assert True or check_') for l in lines])",
+    "torch_function_mode": "import torch\nfrom torch.overrides import TorchFunctionMode\n"
+                           "class Yes(TorchFunctionMode):\n"
+                           "    def __torch_function__(self, func, types, args=(), kwargs=None):\n"
+                           "        return True if func in (torch.allclose, torch.equal) else func(*args, **(kwargs or {}))\n"
+                           "Yes().__enter__()",
+    "lying_values": "import torch\n"
+                    "class Liar(torch.Tensor):\n"
+                    "    def __eq__(self, other): return True\n"
+                    "    @classmethod\n"
+                    "    def __torch_function__(cls, func, types, args=(), kwargs=None): return True\n"
+                    "class Int(int):\n"
+                    "    def __eq__(self, other): return True\n"
+                    "def _liar(*args, **kwargs): return torch.zeros(3).as_subclass(Liar)\n"
+                    "poly_features = mse = fit_least_squares = fit_sgd = cross_val_mse = _liar\n"
+                    "kfold_indices = lambda n, k: [(_liar(), _liar())]\n"
+                    "select_degree = early_stopping_epoch = lambda *a, **k: Int(3)\n"
+                    "underfitting_degree = Int(1)",
+    "trace_and_audit": "import sys\nsys.settrace(lambda *a: None)\n"
+                       "sys.addaudithook(lambda event, args: None)",
+}
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
+    _needs_sandbox()
+    subs = tmp_path_factory.mktemp("forged") / "subs"
+    for name, code in FORGERIES.items():
+        nb = nbformat.read(STUB, as_version=4)
+        nb.cells.insert(_index(nb, "poly_features"), nbformat.v4.new_code_cell(code))
+        _write(nb, subs / name / "01_fitting")
+    return {r.student_id: r for r in grade(submissions=subs, out=subs.parent / "out", root=ROOT,
+                                           workers=2, progress=False)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FORGERIES)
+def test_a_forgery_in_the_kernel_earns_nothing(forged, name):
+    result = forged[name]
+    assert (result.status, result.score) == ("ok", 0), [(c.grade_id, c.points, c.message) for c in result.cells]
+
+
+@pytest.mark.slow
+def test_hidden_cases_never_reach_the_kernel(tmp_path):
+    """A hook that records every cell before it runs never sees a check statement, hidden or not."""
+    _needs_sandbox()
+    nb = nbformat.read(PERFECT, as_version=4)
+    record = ("seen = []\nget_ipython().events.register('pre_run_cell', "
+              "lambda info: seen.append(info.raw_cell or ''))")
+    nb.cells.insert(_index(nb, "poly_features"), nbformat.v4.new_code_cell(record))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "leaks = [s for s in seen[:-1] if 'assert check_' in s or 'hidden=True' in s]\n"
+        "print(('LEA' + 'KED') if leaks else ('CLE' + 'AN'), leaks)"))
+    _write(nb, tmp_path / "subs" / "recorder" / "01_fitting")
+    [result] = grade(submissions=tmp_path / "subs", out=tmp_path / "out", root=ROOT, workers=1, progress=False)
+    assert result.score == 14
+    executed = (tmp_path / "out" / "autograded" / "recorder" / "01_fitting" / "01_fitting.ipynb")
+    text = executed.read_text() if executed.exists() else ""
+    assert "CLEAN" in text and "LEAKED" not in text

@@ -13,18 +13,34 @@ assert check_answer("gap", gap, "smaller",
 ### END HIDDEN TESTS'''
 
 
-def test_hidden_answer_checks_leave_the_kernel_source_and_the_visible_one_stays():
+def test_answer_checks_leave_the_kernel_source():
     test = verdicts.plan(CELL)
-    assert "check_answer" not in test.kernel_source and "compare the two gaps" not in test.kernel_source
-    assert test.kernel_source.startswith('assert check_choice("gap"')
+    assert "check_" not in test.kernel_source and "compare the two gaps" not in test.kernel_source
     assert test.kernel_source.count("\n") == CELL.count("\n")  # line numbers kept
-    assert len(test.statements) == 2 and test.names == ["gap"]
+    assert len(test.statements) == 2 and test.names == ["gap"] and not test.functions
+
+
+FUNCTION_CELL = "assert check_mse(mse)\n### BEGIN HIDDEN TESTS\nassert check_mse(mse, hidden=True)\n### END HIDDEN TESTS"
+
+
+def test_function_checks_leave_the_kernel_source_and_call_the_function_remotely():
+    test = verdicts.plan(FUNCTION_CELL)
+    assert "check_mse" not in test.kernel_source and test.functions == ["mse"] and not test.names
+    assert len(test.statements) == 2
 
 
 def test_other_statements_stay_in_the_kernel():
-    source = "assert check_mse(mse)\n### BEGIN HIDDEN TESTS\nassert check_mse(mse, hidden=True)\n### END HIDDEN TESTS"
+    source = "x = 1\nassert check_mse(lambda a, b: 0)\nassert x == 1"
     test = verdicts.plan(source)
     assert test.kernel_source == source and not test.statements
+
+
+def test_class_checks_are_evaluated_by_the_grader_too():
+    assert verdicts.plan("assert check_dropout_module(Dropout, hidden=True)").functions == ["Dropout"]
+
+
+def test_a_function_check_without_a_kernel_fails():
+    assert verdicts.evaluate(verdicts.plan(FUNCTION_CELL), {}).failure.startswith("GraderCouldNotRead")
 
 
 def _values(**values):
@@ -33,10 +49,11 @@ def _values(**values):
 
 def test_the_verdict_follows_the_reported_value():
     test = verdicts.plan(CELL)
-    assert verdicts.evaluate(test, _values(gap="smaller")) == ""
-    assert "is not the answer we expected" in verdicts.evaluate(test, _values(gap="larger"))
-    assert verdicts.evaluate(test, {}).startswith("NameError")
-    assert verdicts.evaluate(test, None).startswith("GraderCouldNotRead")
+    assert verdicts.evaluate(test, _values(gap="smaller")).failure == ""
+    assert "✅" in verdicts.evaluate(test, _values(gap="smaller")).output
+    assert "is not the answer we expected" in verdicts.evaluate(test, _values(gap="larger")).failure
+    assert verdicts.evaluate(test, {}).failure.startswith("NameError")
+    assert verdicts.evaluate(test, None).failure.startswith("GraderCouldNotRead")
 
 
 def test_values_that_are_not_data_equal_nothing():
@@ -44,7 +61,7 @@ def test_values_that_are_not_data_equal_nothing():
         def __eq__(self, other):
             return True
     test = verdicts.plan(CELL)
-    assert "expected one of" in verdicts.evaluate(test, _values(gap=Yes()))
+    assert "expected one of" in verdicts.evaluate(test, _values(gap=Yes())).failure
     assert verdicts.decode(agent.encode((1, [2.5, float("nan")], {"a": None})))[0] == 1
     assert verdicts.decode(agent.encode((1, 2))) == (1, 2)
 
