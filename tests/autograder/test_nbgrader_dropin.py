@@ -168,7 +168,7 @@ def test_no_ledger_in_a_course_without_check_helpers():
 def test_the_ledger_is_read_from_display_data():
     """A course with check helpers: the ledger cell's report comes as display data (stdout may be silenced)."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [_executed_test_cell("t1", "assert check_mse(mse)")]
+    nb.cells = [_executed_test_cell("t1", "assert check_in_kernel(model)")]  # a check the kernel runs
     assert uses_ledger(nb)
     ledger = nbformat.v4.new_code_cell(LEDGER_CELL)
     ledger.execution_count = 4
