@@ -54,7 +54,8 @@ def _env() -> dict:
 
 
 def _fixture_or_text(value: str) -> bytes:
-    return (FILES / value).read_bytes() if (FILES / value).is_file() else value.encode()
+    """A fixture's bytes, or `value` itself when it is a file's text (several lines)."""
+    return value.encode() if "\n" in value or not (FILES / value).is_file() else (FILES / value).read_bytes()
 
 
 def build(scenario: Scenario, course: Path) -> Path:

@@ -237,6 +237,15 @@ def test_merge_from_another_folder_copies_each_notebook_under_its_release_name(t
 
 # --- nbgrader's scenarios, graded both ways ----------------------------------------------------
 
+def silenced(name: str) -> str:
+    """A fixture submission whose first cell sends stdout to /dev/null (as text for Scenario)."""
+    nb = fixture(name)
+    cell = nbformat.v4.new_code_cell('import os, sys\nsys.stdout = open(os.devnull, "w")')
+    del cell["id"]  # the fixtures are nbformat 4.0: no cell ids
+    nb.cells.insert(0, cell)
+    return nbformat.writes(nb)
+
+
 LATE = {"foo": "2015-02-02 18:58:23.948203 America/Los_Angeles",
         "bar": "2015-02-02 15:58:23.948203 America/Los_Angeles"}
 SCENARIOS = {
@@ -249,6 +258,7 @@ SCENARIOS = {
         "bar": {"p1.ipynb": "submitted-locked-cell-changed.ipynb"}}),
     "hidden-tests": Scenario({"p1.ipynb": "test-hidden-tests.ipynb"}, {"foo": {"p1.ipynb": "release:p1.ipynb"}},
                              config='c.ClearSolutions.code_stub = dict(python="# YOUR CODE HERE")'),
+    "silenced-stdout": Scenario({"p1.ipynb": U}, {"foo": {"p1.ipynb": silenced(C)}, "bar": {"p1.ipynb": silenced(U)}}),
     "side-effects": Scenario({"p1.ipynb": "side-effects.ipynb"}, {"foo": {"p1.ipynb": "side-effects.ipynb"}}),
     "relative-files": Scenario({"p1.ipynb": "open_relative_file.ipynb"},
                                {"foo": {"p1.ipynb": "open_relative_file.ipynb"}}, source_files={"data.txt": "data.txt"}),
