@@ -1,16 +1,22 @@
-"""The kernel side of remote calls: run one of the student's functions on the grader's inputs.
+"""The kernel side of remote calls: run the student's functions on the grader's inputs.
 
-Runs INSIDE the student's kernel, so nothing here is trusted: it rebuilds the inputs the grader
-sent (wire.py), calls the student's function, and writes back its result and what the call did to
-its inputs (values, gradients, generator and RNG states, module flags), as data. The grader
-compares them with references it computes itself (remote.py); no expected value comes here.
+Runs INSIDE the student's kernel, so nothing here is trusted. `serve` answers the grader on a Unix
+socket from a thread (the kernel's main thread is idle while the grader's checks run): for each
+message it rebuilds the inputs (wire.py), calls the student's function, and sends back its result
+and what the call did to its inputs (values, gradients, generator and RNG states, module flags),
+as data. The grader compares them with references it computes itself (remote.py); no expected
+value comes here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
-from pathlib import Path
+import io
+import socket
+import threading
+import warnings
 
 import numpy as np
 import torch
@@ -41,6 +47,7 @@ class _Inputs:
         self.arrays = arrays
         self.tensors: dict[int, torch.Tensor] = {}
         self.differentiable: dict[int, torch.Tensor] = {}  #: inputs sent as requiring grad
+        self.sent: dict[int, tuple] = {}  #: index -> (a copy of the values, the .grad) as received
         self.instances: list[tuple[object, dict]] = []
         self.generators: dict[int, torch.Generator] = {}
 
@@ -56,6 +63,7 @@ class _Inputs:
         if spec.get("grad") is not None:
             value.grad = self.tensor(spec["grad"])
         self.tensors[index] = value
+        self.sent[index] = (None if value.is_meta else value.detach().clone(), value.grad)
         if spec.get("requires_grad"):
             self.differentiable[index] = value
         return value
@@ -159,11 +167,15 @@ class _Reply:
             if held is None:
                 held = len(_HELD)
                 _HELD.append(value)
-            return {"held": held, "tree": self.describe(value, held, "")}
+            return {"held": held, "tree": self.describe(value, held, "", {})}
         return wire.plain(value, depth)
 
-    def describe(self, module: nn.Module, held: int, path: str) -> dict:
-        """A module the student's code made: its class, flags, tensors and children."""
+    def describe(self, module: nn.Module, held: int, path: str, seen: dict[int, str]) -> dict:
+        """A module the student's code made: its class, flags, tensors and children (a module met
+        again, e.g. one layer used twice, by the path where it was first met)."""
+        if id(module) in seen:
+            return {"alias": seen[id(module)]}
+        seen[id(module)] = path
         cls = type(module)
         tree = {"cls": f"{cls.__module__}:{cls.__qualname__}", "name": cls.__name__, "path": path,
                 "training": module.training,
@@ -171,18 +183,23 @@ class _Reply:
                           if not k.startswith("_") and k != "training" and wire.is_plain(wire.plain(v))},
                 "params": {k: None if v is None else self.value(v) for k, v in module._parameters.items()},
                 "buffers": {k: None if v is None else self.value(v) for k, v in module._buffers.items()},
-                "children": {k: None if v is None else self.describe(v, held, f"{path}.{k}".lstrip("."))
+                "children": {k: None if v is None else self.describe(v, held, f"{path}.{k}".lstrip("."), seen)
                              for k, v in module._modules.items()}}
         return tree
 
     def after(self) -> dict:
-        """What the call left in its inputs."""
+        """What the call changed in its inputs (values, .grad), and its objects and generators."""
         tensors = {}
         for index, tensor in self.inputs.tensors.items():
-            entry = {"value": self.tensor_data(tensor, f"a{index}")}
-            if tensor.grad is not None:
-                entry["grad"] = self.tensor_data(tensor.grad, f"ag{index}")
-            tensors[str(index)] = entry
+            values, grad = self.inputs.sent[index]
+            entry = {}
+            if values is not None and not (tensor.shape == values.shape and tensor.dtype == values.dtype
+                                           and torch.equal(tensor.detach(), values)):
+                entry["value"] = self.tensor_data(tensor, f"a{index}")
+            if tensor.grad is not grad:
+                entry["grad"] = None if tensor.grad is None else self.tensor_data(tensor.grad, f"ag{index}")
+            if entry:
+                tensors[str(index)] = entry
         objects = [{"training": getattr(obj, "training", None),
                     "attrs": {k: wire.plain(getattr(obj, k, None)) for k in spec["attrs"]},
                     "hooks": [len(obj._forward_hooks), len(obj._forward_pre_hooks), len(obj._backward_hooks)]
@@ -199,20 +216,18 @@ class _Reply:
         return {"array": name, "dtype": str(tensor.dtype).removeprefix("torch.")}
 
 
-def call(name: str, request: str, reply: str, namespace: dict | None = None) -> None:
-    """Call `name` of the user's namespace (IPython's, unless given) on the request's inputs;
-    write the reply."""
-    spec, arrays = wire.read(Path(request))
+def handle(raw: bytes, namespace: dict) -> bytes:
+    """Answer one message of the grader: a call of `namespace[spec["name"]]` (or of a held
+    module), a backward pass, or the RNG states."""
+    spec, arrays = wire.unpack(raw)
     if spec.get("rng_only"):
-        state, rng_arrays = wire.rng_state()
-        return wire.write(Path(reply), {"rng": state}, rng_arrays)
+        return wire.pack(*_rng_reply())
     if "backward" in spec:
-        return _backward(spec, arrays, Path(reply))
+        return _backward(spec, arrays)
     inputs = _Inputs(arrays)
     args, kwargs = inputs.value(spec["args"]), inputs.value(spec["kwargs"])
     wire.set_rng_state(spec["rng"], arrays)
-    if namespace is None:
-        namespace = get_ipython().user_ns  # noqa: F821  (defined inside IPython)
+    name = spec.get("name", "")
     out = _Reply(inputs, track=bool(spec.get("track")))
     records: list = []
     try:
@@ -224,6 +239,10 @@ def call(name: str, request: str, reply: str, namespace: dict | None = None) -> 
         else:
             target = namespace[name]
         with contextlib.ExitStack() as guards, torch.set_grad_enabled(bool(spec.get("grad_enabled", True))):
+            guards.enter_context(contextlib.redirect_stdout(io.StringIO()))  # nobody reads it
+            guards.enter_context(contextlib.redirect_stderr(io.StringIO()))
+            guards.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore")
             for path, arguments in spec.get("guards", []):  # e.g. forbidden built-ins raise
                 if not path.startswith("dlcourse."):
                     raise ValueError(f"not a course guard: {path}")
@@ -248,7 +267,51 @@ def call(name: str, request: str, reply: str, namespace: dict | None = None) -> 
         answer["graph"] = graph
     answer["after"] = out.after()
     answer["rng"], rng_arrays = wire.rng_state()
-    wire.write(Path(reply), answer, {**out.arrays, **rng_arrays})
+    return wire.pack(answer, {**out.arrays, **rng_arrays})
+
+
+def _rng_reply() -> tuple[dict, dict]:
+    state, arrays = wire.rng_state()
+    return {"rng": state}, arrays
+
+
+def serve(path: str, namespace: dict | None = None) -> None:
+    """Answer the grader's messages on a Unix socket at `path`, in a daemon thread, with the
+    user's namespace (IPython's, unless given). The kernel's main thread is idle meanwhile: the
+    grader sends them while no cell runs."""
+    if namespace is None:
+        namespace = get_ipython().user_ns  # noqa: F821  (defined inside IPython)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    threading.Thread(target=_serve, args=(server, namespace), daemon=True, name="grader-calls").start()
+
+
+def _serve(server: socket.socket, namespace: dict) -> None:
+    while True:
+        connection, _ = server.accept()
+        threading.Thread(target=_answer, args=(connection, namespace), daemon=True, name="grader-call").start()
+
+
+def _answer(connection: socket.socket, namespace: dict) -> None:
+    """Answer one connection (the grader opens one per test cell) until the grader closes it."""
+    global _SERVING
+    _SERVING = threading.get_ident()
+    with connection:
+        try:
+            while (raw := wire.receive(connection)) is not None:
+                wire.send(connection, handle(raw, namespace))
+        except (OSError, ValueError, KeyboardInterrupt):
+            pass  # the grader gave up on this connection (a timeout)
+
+
+def interrupt() -> None:
+    """Stop the call the serving thread is running (the grader's timeout)."""
+    if _SERVING is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(_SERVING), ctypes.py_object(KeyboardInterrupt))
+
+
+_SERVING: int | None = None
 
 
 def _load_state(module: nn.Module, state: dict, inputs: _Inputs) -> None:
@@ -285,7 +348,7 @@ def _recording(module: nn.Module, path: str, records: list):
         handle.remove()
 
 
-def _backward(spec: dict, arrays: dict, reply: Path) -> None:
+def _backward(spec: dict, arrays: dict) -> bytes:
     inputs, outputs = _GRAPHS[spec["backward"]]
     grads = [None if g is None else wire.array_to_tensor(arrays[g["array"]], g["dtype"]) for g in spec["grads"]]
     pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None]
@@ -299,4 +362,4 @@ def _backward(spec: dict, arrays: dict, reply: Path) -> None:
         else:
             out[f"g{index}"] = wire.tensor_to_array(grad)
             specs.append({"array": f"g{index}", "dtype": str(grad.dtype).removeprefix("torch.")})
-    wire.write(reply, {"grads": specs}, out)
+    return wire.pack({"grads": specs}, out)

@@ -91,10 +91,12 @@ class GuardedExecute(Execute):
             self.shutdown_kernel = "immediate"  # a warm kernel is killed by the zygote's reset anyway
         self._output_sizes: dict[int, int] = {}
         self._replies: str | None = None
+        self._calls: Path | None = None
         self._current = -1
 
     def preprocess(self, nb, resources=None, km=None):
         GuardedExecute.marks = {"start": time.monotonic()}
+        self._calls = None  #: the kernel's call server (a new kernel per notebook)
         try:
             return self._execute_guarded(nb, resources, km)
         finally:
@@ -142,6 +144,11 @@ class GuardedExecute(Execute):
                 cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue=reason,
                                                traceback=[f"CellTimeoutError: {reason}"]))
                 return cell, resources
+            if verdict.outcomes:  # the notebook's self-check then shows the grader's outcomes
+                run_sync(self._run_silently)(
+                    "for _o in " + repr(verdict.outcomes) + ":\n"
+                    "    __import__('dlcourse.checks._core', fromlist=['_']).record_outcome(*_o)\n"
+                    "del _o")
             if verdict.output:
                 cell.outputs.append(new_output("stream", name="stdout", text=verdict.output))
             if verdict.failure:
@@ -150,8 +157,20 @@ class GuardedExecute(Execute):
         return cell, resources
 
     def _session(self) -> remote.Session:
-        """Calls from the grader's checks into this kernel (see remote.py)."""
-        return remote.Session(remote.KernelChannel(run_sync(self._run_silently), self._exchange_folder()))
+        """Calls from the grader's checks into this kernel (see remote.py), through a server the
+        kernel starts on first use (agent_calls.serve)."""
+        if self._calls is None:
+            self._calls = self._exchange_folder() / f".calls-{secrets.token_hex(4)}.sock"
+            run_sync(self._run_silently)(
+                f"__import__('autograder.agent_calls', fromlist=['serve']).serve({str(self._calls)!r})")
+        timeout = self.timeout if self.timeout and self.timeout > 0 else None
+        return remote.Session(remote.KernelChannel(self._calls, timeout, self._interrupt_calls, self._check_alive))
+
+    def _interrupt_calls(self) -> None:
+        run_sync(self._run_silently)("__import__('autograder.agent_calls', fromlist=['interrupt']).interrupt()")
+
+    def _check_alive(self) -> None:
+        run_sync(self._async_check_alive)()  # raises DeadKernelError
 
     def _exchange_folder(self) -> Path:
         return Path((SandboxedKernelManager.settings or {}).get("scratch") or self._reply_folder())

@@ -20,7 +20,7 @@ Anything else (a closure, an object of the student's class) cannot travel: the c
 from __future__ import annotations
 
 import builtins
-import secrets
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -50,35 +50,50 @@ class RemoteError(RuntimeError):
 
 
 class KernelChannel:
-    """Runs code in the kernel and passes files through a folder both sides can reach."""
+    """Messages to and from the kernel's call server (agent_calls.serve) over a Unix socket."""
 
-    def __init__(self, run: Callable[[str], bool | None], folder: Path):
-        self.run, self.folder = run, folder  #: run(code) is False when the kernel gave no reply in time
+    def __init__(self, path: Path, timeout: float | None = None,
+                 on_timeout: Callable[[], None] = lambda: None, on_lost: Callable[[], None] = lambda: None):
+        self.path, self.timeout = path, timeout
+        self.on_timeout, self.on_lost = on_timeout, on_lost  #: e.g. interrupt the call; raise if the kernel died
+        self._connection: socket.socket | None = None
 
-    def request_code(self, name: str, request: Path, reply: Path) -> str:
-        return (f"__import__('autograder.agent_calls', fromlist=['call']).call("
-                f"{name!r}, {str(request)!r}, {str(reply)!r})")
-
-    def exchange(self, name: str, spec: dict, arrays: dict[str, np.ndarray]) -> tuple[dict, dict]:
-        stem = self.folder / f".call-{secrets.token_hex(8)}"
-        request, reply = stem.with_name(stem.name + "-in"), stem.with_name(stem.name + "-out")
-        wire.write(request, spec, arrays)
+    def exchange(self, spec: dict, arrays: dict[str, np.ndarray]) -> tuple[dict, dict]:
         try:
+            connection = self._connect()
+            wire.send(connection, wire.pack(spec, arrays))
+            raw = wire.receive(connection)
+        except TimeoutError:
+            self.close()
+            self.on_timeout()
+            raise KernelStopped("no reply in time") from None
+        except (OSError, ValueError):
+            raw = None
+        if raw is None:
+            self.close()
             try:
-                answered = self.run(self.request_code(name, request, reply))
-            except Exception as error:  # e.g. the kernel died
+                self.on_lost()
+            except Exception as error:  # the kernel died: not an answer of the student's code
                 raise KernelStopped(str(error)) from error
-            if answered is False:
-                raise KernelStopped("no reply in time")
-            try:
-                return wire.read(reply)
-            except (OSError, ValueError) as error:
-                raise RemoteError("the grader could not read your kernel's answer (did your code make its "
-                                  "working folder read-only, or stop the kernel's normal work?)") from None
-        finally:
-            for path in (request, reply):
-                for suffix in (".json", ".npz"):
-                    path.with_suffix(suffix).unlink(missing_ok=True)
+            raise RemoteError("the grader could not reach your kernel (did your code stop its normal work, "
+                              "e.g. close its sockets or threads?)")
+        try:
+            return wire.unpack(raw)
+        except (ValueError, TypeError, KeyError):
+            raise RemoteError("the grader could not read your kernel's answer") from None
+
+    def _connect(self) -> socket.socket:
+        if self._connection is None:
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.settimeout(self.timeout)
+            connection.connect(str(self.path))
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 class _Request:
@@ -196,9 +211,12 @@ class Session:
         self.channel = channel
         self.mirrors: dict[tuple[int, str], nn.Module] = {}
 
+    def close(self) -> None:
+        self.channel.close()
+
     def adopt_kernel_rng(self) -> None:
         """Continue from the kernel's global RNG states, as a check run in the kernel would."""
-        reply, arrays = self.channel.exchange("", {"rng_only": True}, {})
+        reply, arrays = self.channel.exchange({"rng_only": True}, {})
         wire.set_rng_state(reply.get("rng"), arrays)
 
     def call(self, name: str, args: tuple, kwargs: dict, module: "RemoteModule | None" = None) -> object:
@@ -212,7 +230,8 @@ class Session:
                      "hooks": [path for path, m in module.named_modules() if path and m._forward_hooks]}
         spec["track"] = spec["grad_enabled"] and bool(request.differentiable)
         spec["rng"], rng_arrays = wire.rng_state()
-        reply, arrays = self.channel.exchange(name, spec, {**request.arrays, **rng_arrays})
+        spec["name"] = name
+        reply, arrays = self.channel.exchange(spec, {**request.arrays, **rng_arrays})
         wire.set_rng_state(reply.get("rng"), arrays)
         self._copy_back(request, reply.get("after", {}), arrays)
         if "raised" in reply:
@@ -241,7 +260,7 @@ class Session:
             else:
                 arrays[f"g{index}"] = wire.tensor_to_array(grad)
                 specs.append({"array": f"g{index}", "dtype": str(grad.dtype).removeprefix("torch.")})
-        reply, found = self.channel.exchange("", {"backward": graph, "grads": specs}, arrays)
+        reply, found = self.channel.exchange({"backward": graph, "grads": specs}, arrays)
         result = [None if s is None else wire.array_to_tensor(found[s["array"]], s["dtype"])
                   for s in reply.get("grads", [])]
         return (result + [None] * count)[:count]
@@ -260,15 +279,12 @@ class Session:
                 tensor = request.tensors[int(key)]
                 if tensor.is_meta:
                     continue
-                new = _array(arrays, entry["value"])
-                if new.shape == tensor.shape and not torch.equal(new.to(tensor.dtype), tensor.detach()):
-                    tensor.copy_(new)
+                if "value" in entry:
+                    new = _array(arrays, entry["value"])
+                    if new.shape == tensor.shape:
+                        tensor.copy_(new)
                 if "grad" in entry:
-                    grad = _array(arrays, entry["grad"])
-                    if tensor.grad is None or not torch.equal(grad, tensor.grad):
-                        tensor.grad = grad.to(tensor.dtype)
-                elif tensor.grad is not None and tensor.requires_grad:
-                    tensor.grad = None
+                    tensor.grad = None if entry["grad"] is None else _array(arrays, entry["grad"]).to(tensor.dtype)
         for (obj, names), entry in zip(request.instances, after.get("objects", [])):
             if isinstance(obj, nn.Module):
                 obj.training = bool(entry.get("training", obj.training))
@@ -442,6 +458,8 @@ def _build_mirror(session: Session, held: int, tree: dict, decoder: _Decoder) ->
     for key, value in tree.get("buffers", {}).items():
         module._buffers[key] = decoder.value(value)
     for key, child in tree.get("children", {}).items():
+        if isinstance(child, dict) and "alias" in child:  # the same module, met before
+            child = {"path": str(child["alias"])}
         module._modules[key] = None if child is None else session.mirror(held, child, decoder)
     module.training = bool(tree.get("training", True))
     return module

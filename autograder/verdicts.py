@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlcourse.checks import answers, dropout, fitting, remedies, stability, weight_decay
+from dlcourse.checks import _core, answers, depth, dropout, fitting, remedies, stability, weight_decay
 
 from . import wire
 from .remote import RemoteError, RemoteFunction, Session
@@ -35,7 +35,7 @@ ANSWER_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.c
 KERNEL_CHECKS: set[str] = set()  #: checks that must run in the kernel (none today)
 #: checks of a student's function: evaluated by the grader, calling the function in the kernel
 FUNCTION_CHECKS = {name: getattr(module, name)
-                   for module in (fitting, weight_decay, dropout, stability, remedies)
+                   for module in (fitting, weight_decay, dropout, stability, remedies, depth)
                    for name in dir(module) if name.startswith("check_") and name not in KERNEL_CHECKS
                    and getattr(getattr(module, name), "__module__", None) == module.__name__}
 TRUSTED_CHECKS = {**ANSWER_CHECKS, **FUNCTION_CHECKS}
@@ -147,6 +147,7 @@ class _Unsupported:
 class Verdict:
     failure: str = ""  #: '' if every statement passed, else the first failure as `Error: message`
     output: str = ""   #: what the checks printed ("✅ ... passed")
+    outcomes: list[tuple[str, str, str]] = field(default_factory=list)  #: (suite, status, message) run here
 
 
 def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Session | None = None) -> Verdict:
@@ -175,9 +176,19 @@ def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Sess
         return _run_statements(test.statements, namespace)
     finally:
         wire.set_rng_state(*saved)
+        if session is not None:
+            session.close()
 
 
 def _run_statements(statements: list[str], namespace: dict) -> Verdict:
+    before = _core.outcomes()
+    verdict = _run(statements, namespace)
+    verdict.outcomes = [(name, o.status, o.message) for name, o in _core.outcomes().items()
+                        if before.get(name) is None or before[name].order != o.order]
+    return verdict
+
+
+def _run(statements: list[str], namespace: dict) -> Verdict:
     printed = io.StringIO()
     for statement in statements:
         try:

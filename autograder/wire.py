@@ -1,7 +1,7 @@
 """The data format of calls from the grader into the student's kernel (see remote.py and agent.py).
 
-A call travels as two files: a JSON spec and an .npz of arrays, both written and read with plain
-data only (numpy's `allow_pickle=False`). The spec is a tree of JSON values and tagged objects:
+A call travels as one message over a Unix socket: a JSON spec and the raw bytes of numeric arrays
+(never pickles or objects; see `pack`). The spec is a tree of JSON values and tagged objects:
 `{"tuple": [...]}`, `{"dict": {...}}`, `{"float": "nan"}`, `{"tensor": i, ...}` (array `t<i>`),
 `{"generator": i}` (its state is tensor i), `{"module": {...}}`, `{"callable": "module:name"}`,
 `{"ref": i}` (the very tensor i of the request) and `{"unsupported": "what"}`.
@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import math
 import random
-from pathlib import Path
+import socket
 
 import numpy as np
 import torch
 
-MAX_BYTES = 256 << 20  #: a reply larger than this is not read
+MAX_BYTES = 256 << 20  #: a message larger than this is not read
+_KINDS = "biufc"  #: numpy kinds a message may hold: booleans and numbers, never objects
 _NUMPY_OF = {torch.bfloat16: np.float32}  #: dtypes numpy lacks travel as float32
 DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32,
@@ -62,24 +63,62 @@ def is_plain(spec: object) -> bool:
     return "unsupported" not in json.dumps(spec)
 
 
-def write(path: Path, spec: dict, arrays: dict[str, np.ndarray]) -> None:
-    """`path`.json and `path`.npz."""
-    np.savez(path.with_suffix(".npz"), **arrays)
-    path.with_suffix(".json").write_text(json.dumps(spec), encoding="utf-8")
 
 
-def read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """The spec and arrays at `path` (written by the other side: data only, size-limited)."""
-    spec_file, array_file = path.with_suffix(".json"), path.with_suffix(".npz")
-    for file in (spec_file, array_file):
-        if file.is_symlink() or file.stat().st_size > MAX_BYTES:
-            raise ValueError(f"{file.name}: not a plain file of at most {MAX_BYTES >> 20} MB")
-    spec = json.loads(spec_file.read_text(encoding="utf-8"))
-    with np.load(array_file, allow_pickle=False) as npz:
-        arrays = {name: npz[name] for name in npz.files}
-    if not isinstance(spec, dict):
-        raise ValueError("the spec is not a JSON object")
-    return spec, arrays
+def pack(spec: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """A message: an 8-byte header length, a JSON header (the spec and where each array's raw
+    bytes lie), then the bytes."""
+    layout, blobs, offset = {}, [], 0
+    for name, array in arrays.items():
+        array = np.asarray(array, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
+        layout[name] = [array.dtype.str, list(array.shape), offset, array.nbytes]
+        blobs.append(array.tobytes())
+        offset += array.nbytes
+    header = json.dumps({"spec": spec, "arrays": layout}).encode()
+    return b"".join([len(header).to_bytes(8, "little"), header, *blobs])
+
+
+def unpack(raw: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """The spec and arrays of a message written by the other side: data only."""
+    size = int.from_bytes(raw[:8], "little")
+    message = json.loads(raw[8:8 + size])
+    body = memoryview(raw)[8 + size:]
+    if not (isinstance(message, dict) and isinstance(message.get("spec"), dict)):
+        raise ValueError("not a message")
+    arrays = {}
+    for name, (dtype, shape, offset, nbytes) in message.get("arrays", {}).items():
+        kind = np.dtype(dtype)
+        if kind.kind not in _KINDS or offset < 0 or offset + nbytes > len(body):
+            raise ValueError(f"array {name}: not plain numbers")
+        arrays[name] = np.frombuffer(body, dtype=kind, count=nbytes // max(kind.itemsize, 1),
+                                     offset=offset).reshape(shape).copy()
+    return message["spec"], arrays
+
+
+def send(connection: socket.socket, raw: bytes) -> None:
+    connection.sendall(len(raw).to_bytes(8, "little") + raw)
+
+
+def receive(connection: socket.socket) -> bytes | None:
+    """One message, or None when the other side closed the connection."""
+    head = _exactly(connection, 8)
+    if head is None:
+        return None
+    size = int.from_bytes(head, "little")
+    if size > MAX_BYTES:
+        raise ValueError(f"a message of more than {MAX_BYTES >> 20} MB")
+    return _exactly(connection, size)
+
+
+def _exactly(connection: socket.socket, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = connection.recv(min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def rng_state() -> tuple[dict, dict[str, np.ndarray]]:
@@ -99,5 +138,5 @@ def set_rng_state(spec: dict | None, arrays: dict[str, np.ndarray]) -> None:
     np.random.set_state((str(kind), np.array(arrays["rng_numpy"], dtype=np.uint32), int(pos),
                          int(has_gauss), float(cached)))
     version, gauss = spec["python"]
-    random.setstate((int(version), tuple(int(x) for x in arrays["rng_python"]),
+    random.setstate((int(version), tuple(np.asarray(arrays["rng_python"], dtype=np.uint64).tolist()),
                      None if gauss is None else float(gauss)))

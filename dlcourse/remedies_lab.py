@@ -7,11 +7,14 @@ features, C = 10 the number of classes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .train import fraction_correct
 
 
 def make_mlp(num_hidden: int = 10, width: int = 128, activation: type[nn.Module] = nn.Sigmoid,
@@ -54,16 +57,6 @@ def make_mlp(num_hidden: int = 10, width: int = 128, activation: type[nn.Module]
     return nn.Sequential(*layers)
 
 
-def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of correctly classified rows, computed in eval mode; the model's mode is restored."""
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        correct = (model(X).argmax(dim=1) == y).double().mean().item()
-    model.train(was_training)
-    return correct
-
-
 def train_classifier(model: nn.Module, data, *, lr: float = 0.1, num_epochs: int = 20,
                      batch_size: int = 64, generator: torch.Generator | None = None,
                      optimizer: str = "sgd", on_step: Callable[[nn.Module], object] | None = None
@@ -103,7 +96,10 @@ def train_classifier(model: nn.Module, data, *, lr: float = 0.1, num_epochs: int
             opt.step()
             total, count = total + loss.item() * len(batch), count + len(batch)
         history["train_loss"].append(total / count)
-        history["test_acc"].append(accuracy(model, X_test, y_test))
+        model.eval()
+        with torch.no_grad():
+            history["test_acc"].append(fraction_correct(model(X_test), y_test))
+        model.train()
         if not torch.isfinite(torch.tensor(total)):
             break
     return history
@@ -220,3 +216,38 @@ def init_scale_sweep(data, init_stds, norm_layer: Callable[[int], nn.Module] | N
         history = train_classifier(model, data, lr=lr, num_epochs=num_epochs, generator=generator)
         accuracies.append(history["test_acc"][-1])
     return accuracies
+
+
+def without_skips(residual: nn.Module, activation: type[nn.Module]) -> nn.Sequential:
+    """The plain twin of a residual network: copies of its nn.Linear layers, in order, each followed
+    by `activation`, without the skip connections (same depth, same initial weights).
+
+    Introduced in: 05_remedies.
+    """
+    layers: list[nn.Module] = []
+    for layer in residual.modules():
+        if isinstance(layer, nn.Linear):
+            layers += [copy.deepcopy(layer), activation()]
+    return nn.Sequential(*layers)
+
+
+def clipping_runs(data, clip_grad_norm_, max_norm: float = 1.0, lr: float = 0.1,
+                  num_epochs: int = 10, init_std: float = 0.3) -> dict:
+    """Train a 6-layer ReLU MLP (width 64, weights ~ N(0, init_std²)) twice with plain SGD: once
+    as it is, once with `clip_grad_norm_(model.parameters(), max_norm)` before every step.
+
+    Returns:
+        {"no clipping": history, f"clipped at {max_norm}": history}, each as `train_classifier`
+        returns it; the clipped run's "steps" holds the total gradient norm before each clipping.
+
+    Introduced in: 05_remedies.
+    """
+    runs = {}
+    for label, on_step in (("no clipping", None),
+                           (f"clipped at {max_norm}",
+                            lambda model: float(clip_grad_norm_(model.parameters(), max_norm)))):
+        model = make_mlp(num_hidden=6, width=64, activation=nn.ReLU, init_std=init_std,
+                         generator=torch.Generator().manual_seed(1))
+        runs[label] = train_classifier(model, data, lr=lr, num_epochs=num_epochs,
+                                       generator=torch.Generator().manual_seed(2), on_step=on_step)
+    return runs

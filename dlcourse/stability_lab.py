@@ -15,6 +15,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from .train import fraction_correct
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
     "tanh": nn.Tanh,
@@ -106,16 +108,6 @@ def gaussian_batch(num_examples: int = 512, width: int = 256, seed: int = 0):
     return X, y
 
 
-def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of rows of X whose argmax output equals the label, in eval mode and without grad."""
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        value = (model(X).argmax(dim=1) == y).float().mean().item()
-    model.train(was_training)
-    return value
-
-
 @contextlib.contextmanager
 def single_thread():
     """Run the block with one intra-op thread, then restore the previous setting.
@@ -174,7 +166,10 @@ def train_classifier(model: nn.Module, data, lr: float = 0.1, batch_size: int = 
                 sgd_step_(model, lr)
                 total += loss.item() * len(batch)
             history["train_loss"].append(total / len(y_train))
-            history["test_accuracy"].append(accuracy(model, X_test, y_test))
+            model.eval()
+            with torch.no_grad():
+                history["test_accuracy"].append(fraction_correct(model(X_test), y_test))
+        model.train()
     return history
 
 

@@ -20,6 +20,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional
 
+from .forbid import Forbidden, ForbiddenCall, forbidding
+
 Case = Callable[[], None]
 
 
@@ -101,11 +103,21 @@ def fail(what: str, expected: object, got: object, hint: str) -> None:
     raise CheckError(f"{what}: expected {expected}, got {got}. Hint: {hint}")
 
 
+_RULES: list[tuple[str, str]] = []  #: (suite, rule name) of the suite running now, if it has one
+
+
 def call(fn: Callable, *args, **kwargs):
-    """Call the student's function; NotImplementedError becomes a friendly `NotImplementedYet`."""
+    """Call the student's function; NotImplementedError becomes a friendly `NotImplementedYet`.
+
+    Inside a suite run with `forbidden=rule`, the call runs in the guard `forbid.forbidding`, so
+    reaching a routine of the rule raises ForbiddenCall, whatever the function returned or raised
+    (in the grader's remote calls too: the kernel enters the same guard).
+    """
     __tracebackhide__ = True
+    context = guard(forbidding, *_RULES[-1]) if _RULES else contextlib.nullcontext()
     try:
-        result = fn(*args, **kwargs)
+        with context:
+            result = fn(*args, **kwargs)
     except NotImplementedError:
         raise NotImplementedYet() from None
     for value in result if type(result) in (tuple, list) else (result,):
@@ -155,36 +167,52 @@ def _record(name: str, status: str, message: str = "") -> None:
     _OUTCOMES[name] = SuiteOutcome(status, message, _execution_count(), next(_RUNS))
 
 
-def run_suite(name: str, cases: Sequence[Case]) -> bool:
+def record_outcome(name: str, status: str, message: str = "") -> None:
+    """Record a suite's outcome decided elsewhere (by the grader, which runs the checks outside
+    the kernel), so that the notebook's self-check shows it."""
+    if status in (PASSED, FAILED, NOT_ATTEMPTED):
+        _record(str(name), status, str(message))
+
+
+def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = None) -> bool:
     """Run `cases` in order and stop at the first failure.
+
+    With `forbidden`, every `call` of the student's code fails the suite when it reaches a routine
+    of that rule: the exercise asks for the student's own code.
 
     Anything the student's code writes to stderr (e.g. a torch UserWarning) is swallowed, since
     nbgrader scores a test cell that writes to stderr as failed.
     """
     __tracebackhide__ = True
     message, status = None, FAILED
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        for case in [verify_integrity, *cases]:
-            try:
-                case()
-            except TamperingDetected as error:
-                message = f"{name}: {error}"
-            except NotImplementedYet:
-                message = f"{name} is not implemented yet: fill in the cell above, then run it."
-                status = NOT_ATTEMPTED
-            except CheckError as error:
-                message = f"{name}: {error}"
-                if str(error).startswith("not answered yet"):  # check_choice on the placeholder
+    if forbidden is not None:
+        _RULES.append((name, forbidden.name))
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            for case in [verify_integrity, *cases]:
+                try:
+                    case()
+                except TamperingDetected as error:
+                    message = f"{name}: {error}"
+                except NotImplementedYet:
+                    message = f"{name} is not implemented yet: fill in the cell above, then run it."
                     status = NOT_ATTEMPTED
-            except Exception as error:  # the student's code crashed on a valid input
-                what = (case.__doc__ or "a valid input").strip()
-                message = (f"{name}: {what}: your code raised {type(error).__name__}: {error}. "
-                           "Hint: call it yourself on a small example and read the traceback.")
-                if isinstance(error, NotImplementedError):
-                    status = NOT_ATTEMPTED
-            if message:
-                break
+                except (CheckError, ForbiddenCall) as error:
+                    message = f"{name}: {error}"
+                    if str(error).startswith("not answered yet"):  # check_choice on the placeholder
+                        status = NOT_ATTEMPTED
+                except Exception as error:  # the student's code crashed on a valid input
+                    what = (case.__doc__ or "a valid input").strip()
+                    message = (f"{name}: {what}: your code raised {type(error).__name__}: {error}. "
+                               "Hint: call it yourself on a small example and read the traceback.")
+                    if isinstance(error, NotImplementedError):
+                        status = NOT_ATTEMPTED
+                if message:
+                    break
+    finally:
+        if forbidden is not None:
+            _RULES.pop()
     if message:
         _record(name, status, message)
         raise AssertionError(message)
@@ -287,7 +315,7 @@ def expect_raises(what: str, exc_type: type[BaseException], fn: Callable, *args,
         call(fn, *args, **kwargs)
     except exc_type:
         return
-    except NotImplementedYet:
+    except (NotImplementedYet, ForbiddenCall):
         raise
     except Exception as error:
         fail(what, exc_type.__name__, f"{type(error).__name__}: {error}", hint)

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .rules import DROPOUT
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
                     fail, run_suite, seeded)
 
@@ -290,7 +291,7 @@ def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
     hidden_cases = [values(0.1, 1), values(0.7, 2), values(0.9, 3),
                     values(0.5, 4, (1000, 100), torch.float32), three_d, gradient, fresh_masks,
                     bad_p(-0.1)]
-    return run_suite("dropout_layer", hidden_cases if hidden else visible)
+    return run_suite("dropout_layer", hidden_cases if hidden else visible, forbidden=DROPOUT)
 
 
 # -- Dropout (nn.Module) -------------------------------------------------------------------------
@@ -407,7 +408,7 @@ def check_dropout_module(Dropout, hidden: bool = False) -> bool:
 
     visible = [training, eval_mode, back_to_training]
     hidden_cases = [training_without_grad, inside_sequential, edge_p, no_parameters, bad_p]
-    return run_suite("Dropout", hidden_cases if hidden else visible)
+    return run_suite("Dropout", hidden_cases if hidden else visible, forbidden=DROPOUT)
 
 
 # -- DropoutMLP ----------------------------------------------------------------------------------
@@ -507,7 +508,8 @@ def check_dropout_mlp(DropoutMLP, hidden: bool = False) -> bool:
         _check_mlp_pass(DropoutMLP, (12, 40, 30, 3), 0.5, 0.5, train=False, seed=34)
 
     visible = [eval_mode, training]
-    return run_suite("DropoutMLP", [other_sizes, no_dropout, eval_after_train] if hidden else visible)
+    return run_suite("DropoutMLP", [other_sizes, no_dropout, eval_after_train] if hidden else visible,
+                     forbidden=DROPOUT)
 
 
 # -- evaluate_accuracy ---------------------------------------------------------------------------

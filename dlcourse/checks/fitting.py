@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.model_selection import KFold
 
+from .rules import SKLEARN
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
                     expect_tensor, fail, run_suite, seeded)
 
@@ -352,7 +353,7 @@ def check_kfold_indices(kfold_indices, hidden: bool = False) -> bool:
                 expect_raises(f"kfold_indices({n}, {k})", ValueError, kfold_indices, n, k,
                               hint="K-fold needs 2 <= k <= n: raise ValueError otherwise")
             checks.append(bad)
-    return run_suite("kfold_indices", checks)
+    return run_suite("kfold_indices", checks, forbidden=SKLEARN)
 
 
 # -- cross_val_mse -------------------------------------------------------------------------------
@@ -432,15 +433,17 @@ def _as_int(what: str, got) -> int:
 
 
 def check_select_degree(select_degree, hidden: bool = False) -> bool:
-    """Visible: the cubic data picks the reference degree (3 or 4). Hidden: unsorted degrees, seeds."""
+    """Visible: the cubic data picks the reference degree (3 or 4). Hidden: unsorted degrees, seeds,
+    and data whose best degree is not 3 (a line, pure noise, sin(4x))."""
     from ..data import make_cubic_data
 
-    def check_on(seed, degrees, k, allowed=None):
-        x, y = make_cubic_data(15, generator=seeded(seed))
+    def check_on(seed, degrees, k, allowed=None, data=None):
+        x, y = make_cubic_data(15, generator=seeded(seed)) if data is None else data
         got = _as_int(f"select_degree(x, y, {degrees}, {k})", call(select_degree, x, y, degrees, k))
         expected = _reference_degree(x, y, degrees, k)
         if got != expected:
-            fail(f"select_degree(x, y, {degrees}, {k}) on seed {seed}", expected, got,
+            fail(f"select_degree(x, y, {degrees}, {k}) on seed {seed}"
+                 + ("" if data is None else " (data that are not a cubic)"), expected, got,
                  "return the degree (not its position) with the smallest cross_val_mse of "
                  "poly_features(x, degree); fit with fit_least_squares")
         if allowed is not None and got not in allowed:
@@ -459,7 +462,19 @@ def check_select_degree(select_degree, hidden: bool = False) -> bool:
         for seed in (2, 3):
             check_on(seed, list(range(7)), 3)
 
-    return run_suite("select_degree", [unsorted, other_seeds] if hidden else [cubic_seed0])
+    @case("select_degree on a line, on pure noise and on sin(4x)")
+    def not_cubic():
+        for seed, truth in ((0, lambda x: 1.5 * x), (1, torch.zeros_like), (2, lambda x: torch.sin(4 * x))):
+            check_on(seed, list(range(9)), 5, data=_non_cubic_data(truth, seed))  # picks 1, 0, 5
+
+    return run_suite("select_degree", [not_cubic, unsorted, other_seeds] if hidden else [cubic_seed0])
+
+
+def _non_cubic_data(truth, seed: int):
+    """15 points x ~ U(-1, 1), y = truth(x) + N(0, σ²): a best degree a hard-coded 3 cannot match."""
+    g = seeded(seed)
+    x = 2 * torch.rand(15, generator=g, dtype=f64) - 1
+    return x, truth(x) + 0.1 * torch.randn(15, generator=g, dtype=f64)
 
 
 # -- early_stopping_epoch ------------------------------------------------------------------------

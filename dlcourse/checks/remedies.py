@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .rules import NORMALIZATION, TORCH_OPTIM
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
                     expect_tensor, fail, run_suite, seeded)
 
@@ -32,11 +33,11 @@ def _unpack(got, count: int, what: str, names: str):
     return got
 
 
-def _suite(name: str, cases) -> bool:
+def _suite(name: str, cases, forbidden=None) -> bool:
     """run_suite under a forked global RNG: building reference modules (nn.Linear) or a student's
     module must not change the student's random stream."""
     with torch.random.fork_rng(devices=[]):
-        return run_suite(name, cases)
+        return run_suite(name, cases, forbidden=forbidden)
 
 
 def _same(a, b, tol=1e-9) -> bool:
@@ -229,7 +230,7 @@ def check_batchnorm_train(batchnorm_train, hidden: bool = False) -> bool:
 
     visible = [shapes, small_batch]
     hidden_cases = [other_settings, float32, gradients, gradcheck, detached_stats, errors]
-    return _suite("batchnorm_train", hidden_cases if hidden else visible)
+    return _suite("batchnorm_train", hidden_cases if hidden else visible, forbidden=NORMALIZATION)
 
 
 # -- batchnorm_eval ------------------------------------------------------------------------------
@@ -318,7 +319,7 @@ def check_batchnorm_eval(batchnorm_eval, hidden: bool = False) -> bool:
 
     visible = [value]
     return _suite("batchnorm_eval", [per_example, other_eps, float32, gradients]
-                  if hidden else visible)
+                  if hidden else visible, forbidden=NORMALIZATION)
 
 
 # -- BatchNorm1d ---------------------------------------------------------------------------------
@@ -471,7 +472,7 @@ def check_BatchNorm1d(BatchNorm1d, hidden: bool = False) -> bool:
 
     visible = [parts, steps]
     return _suite("BatchNorm1d", [arguments, mode_switch, gradients, buffers_detached, float32]
-                  if hidden else visible)
+                  if hidden else visible, forbidden=NORMALIZATION)
 
 
 # -- sgd_momentum_step ---------------------------------------------------------------------------
@@ -560,7 +561,7 @@ def check_sgd_momentum_step(sgd_momentum_step, hidden: bool = False) -> bool:
 
     visible = [three_steps]
     return _suite("sgd_momentum_step", [plain_sgd, many_steps, float32, buffer_is_a_copy]
-                  if hidden else visible)
+                  if hidden else visible, forbidden=TORCH_OPTIM)
 
 
 # -- adam_step -----------------------------------------------------------------------------------
@@ -661,7 +662,7 @@ def check_adam_step(adam_step, hidden: bool = False) -> bool:
                            "1 - β^0 = 0: raise ValueError when t < 1")
 
     visible = [first_step, five_steps]
-    return _suite("adam_step", [other_settings, float32, bad_t] if hidden else visible)
+    return _suite("adam_step", [other_settings, float32, bad_t] if hidden else visible, forbidden=TORCH_OPTIM)
 
 
 # -- grad_to_data_ratio and update_to_data_ratio -------------------------------------------------

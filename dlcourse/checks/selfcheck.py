@@ -94,6 +94,8 @@ REGISTRY: dict[str, tuple[Exercise, ...]] = {
         ("Exercise 6", "test_sgd_momentum_step", "sgd_momentum_step"),
         ("Exercise 7", "test_adam_step", "adam_step"),
         ("Question 3", "test_adam_answer", "first_step_without_correction"),
+        ("Exercise 8", "test_clip_grad_norm_", "clip_grad_norm_"),
+        ("Exercise 9", "test_ResidualMLP", "ResidualMLP"),
     ),
 }
 

@@ -17,13 +17,12 @@ import torch
 from torch import nn
 
 from ..stability_lab import depth_model, gaussian_batch, linear_layers, single_thread
+from .rules import TORCH_INIT
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
-                    fail, guard, run_suite, seeded)
+                    fail, run_suite, seeded)
 
 f64 = torch.float64
-_TORCH_INIT = nn.init  # the module whose initializers the student must not call
-_FORBIDDEN = ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-              "calculate_gain")
+_TORCH_INIT = nn.init  # the reference; the student may not call its initializers (rules.TORCH_INIT)
 
 
 @contextlib.contextmanager
@@ -34,44 +33,11 @@ def _global_seed(seed: int):
         yield
 
 
-class _UsedTorchInit(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _forbid_torch_init():
-    """While the block runs, torch.nn.init's initializers raise `_UsedTorchInit`."""
-    saved = {name: getattr(_TORCH_INIT, name) for name in _FORBIDDEN}
-
-    def refuse(name):
-        def refused(*args, **kwargs):
-            raise _UsedTorchInit(name)
-        return refused
-    try:
-        for name in _FORBIDDEN:
-            setattr(_TORCH_INIT, name, refuse(name))
-        yield
-    finally:
-        for name, fn in saved.items():
-            setattr(_TORCH_INIT, name, fn)
-
-
-def _expect_own_code(name: str, fn, *args, **kwargs) -> None:
-    """`fn(*args)` must not call torch.nn.init's initializers."""
-    try:
-        with guard(_forbid_torch_init):
-            call(fn, *args, **kwargs)
-    except _UsedTorchInit as used:
-        fail(f"{name} calls torch.nn.init.{used}", "your own implementation", "a call to torch.nn.init",
-             "the point of the exercise is to write it yourself: use tensor methods such as "
-             "tensor.uniform_ / tensor.normal_ (and your own calculate_gain)")
-
-
-def _run(name: str, cases) -> bool:
+def _run(name: str, cases, forbidden=None) -> bool:
     """`run_suite` on one intra-op thread (small tensors; robust when other processes load the CPU)."""
     __tracebackhide__ = True
     with single_thread():
-        return run_suite(name, cases)
+        return run_suite(name, cases, forbidden=forbidden)
 
 
 def _as_floats(what: str, got, length: int, hint: str) -> list[float]:
@@ -315,12 +281,7 @@ def check_calculate_gain(calculate_gain, hidden: bool = False) -> bool:
                 expect_raises(f"calculate_gain({name!r})", ValueError, calculate_gain, name,
                               hint="raise ValueError for a nonlinearity you do not support")
             checks.append(unknown)
-
-        @case("calculate_gain without torch.nn.init")
-        def own_code():
-            _expect_own_code("calculate_gain", calculate_gain, "tanh")
-        checks.append(own_code)
-    return _run("calculate_gain", checks)
+    return _run("calculate_gain", checks, forbidden=TORCH_INIT)
 
 
 # -- the initializers ----------------------------------------------------------------------------
@@ -473,24 +434,19 @@ def _init_cases(fn, name: str, visible_kwargs: dict, hidden_kwargs: list[dict], 
                           hint="fan_in and fan_out are defined here for 2-D (fan_out, fan_in) "
                                "tensors only: raise ValueError otherwise", **visible_kwargs)
 
-    @case(f"{name} without torch.nn.init")
-    def own_code():
-        with _global_seed(9):
-            _expect_own_code(name, fn, torch.empty(20, 30), **visible_kwargs)
-
-    return [own_code, keeps_dtype, parameter, fresh_draws, not_2d] + checks
+    return [keeps_dtype, parameter, fresh_draws, not_2d] + checks
 
 
 def check_xavier_uniform_(xavier_uniform_, hidden: bool = False) -> bool:
     """Visible: bound and variance vs torch.nn.init on 60k draws, in place. Hidden: more shapes..."""
     cases = _init_cases(xavier_uniform_, "xavier_uniform_", {}, [{"gain": 5 / 3}, {"gain": 1.0}], hidden)
-    return _run("xavier_uniform_", cases)
+    return _run("xavier_uniform_", cases, forbidden=TORCH_INIT)
 
 
 def check_xavier_normal_(xavier_normal_, hidden: bool = False) -> bool:
     """Visible: variance and normality vs torch.nn.init on 60k draws, in place. Hidden: more."""
     cases = _init_cases(xavier_normal_, "xavier_normal_", {}, [{"gain": 2 ** 0.5}, {"gain": 0.5}], hidden)
-    return _run("xavier_normal_", cases)
+    return _run("xavier_normal_", cases, forbidden=TORCH_INIT)
 
 
 def kaiming_depth_case(kaiming_normal_, seed: int) -> None:
@@ -525,7 +481,7 @@ def check_kaiming_normal_(kaiming_normal_, hidden: bool = False) -> bool:
         def depth():
             kaiming_depth_case(kaiming_normal_, seed=0)
         cases.append(depth)
-    return _run("kaiming_normal_", cases)
+    return _run("kaiming_normal_", cases, forbidden=TORCH_INIT)
 
 
 # -- forward_stats -------------------------------------------------------------------------------

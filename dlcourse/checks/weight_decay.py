@@ -15,6 +15,7 @@ import torch.nn as nn
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
+from .rules import SKLEARN, TORCH_OPTIM
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
                     expect_tensor, fail, run_suite, seeded)
 
@@ -36,7 +37,7 @@ def _one_thread():
         torch.set_num_threads(previous)
 
 
-BIAS_DECAYED = "the bias is decayed too: apply weight decay to w only (D2L did too, PR d2l-en#2284)"
+BIAS_DECAYED = "the bias is decayed too: apply weight decay to w only (the concise code of d2l-en 1.0 did too, fixed in PR d2l-en#2284)"
 NOT_DECAYED = "the weights are not decayed: the objective includes lam·l2_penalty(w)"
 OFF_BY_TWO = ("the factor is off by 2: the penalty is λ/2·||w||², whose gradient is λ·w "
               "(λ·||w||² without the ½ is weight_decay = 2λ)")
@@ -214,7 +215,7 @@ def check_sgd_step_l2(sgd_step_l2, hidden: bool = False) -> bool:
 
     with _one_thread():
         return run_suite("sgd_step_l2", [no_decay, matrix, keeps_dtype, rejects_shapes]
-                         if hidden else [step, hundred_steps, inputs_untouched])
+                         if hidden else [step, hundred_steps, inputs_untouched], forbidden=TORCH_OPTIM)
 
 
 # -- train_linear --------------------------------------------------------------------------------
@@ -614,7 +615,7 @@ def check_ridge_closed_form(ridge_closed_form, hidden: bool = False) -> bool:
     with _one_thread():
         return run_suite("ridge_closed_form", [wide, stationary, inputs_untouched,
                                                rejects_negative]
-                         if hidden else [value, least_squares])
+                         if hidden else [value, least_squares], forbidden=SKLEARN)
 
 
 # -- choose_lambda -------------------------------------------------------------------------------
@@ -804,4 +805,4 @@ def check_adamw_step(adamw_step, hidden: bool = False) -> bool:
 
     with _one_thread():
         return run_suite("adamw_step", [resumed, matrix, plain_adam, rejects_t0]
-                         if hidden else [first_step, five_steps])
+                         if hidden else [first_step, five_steps], forbidden=TORCH_OPTIM)

@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import make_digits
-from ..remedies_lab import accuracy, make_mlp
+from ..remedies_lab import make_mlp
+from ..train import fraction_correct
 from ..stability_lab import single_thread
 from ._render import new_figure, redraw_on_change, widgets_or_none
 
@@ -87,7 +88,9 @@ def train_run(batch_norm: bool, optimizer: str, activation: str, *, lr: float | 
                 history["diverged_at"] = epoch
                 break
             history["train_loss"].append(total / len(y_train))
-            history["test_acc"].append(accuracy(model, X_test, y_test))
+            model.eval()
+            with torch.no_grad():
+                history["test_acc"].append(fraction_correct(model(X_test), y_test))
     missing = num_epochs - len(history["train_loss"])
     history["train_loss"] += [math.nan] * missing
     history["test_acc"] += [history["test_acc"][-1] if history["test_acc"] else CHANCE] * missing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -10,8 +11,8 @@ import torch
 from torch import nn
 
 from autograder import remote, wire
-from dlcourse.checks import stability
 from dlcourse.checks._core import guard
+from dlcourse.checks.forbid import ForbiddenCall, forbidding
 from tests.autograder import remote_samples
 from tests.remote_tools import SubprocessKernel
 
@@ -73,7 +74,8 @@ def test_what_cannot_travel(kernel):
 
 
 def test_guards_enter_the_kernel_too(kernel):
-    with guard(stability._forbid_torch_init), pytest.raises(stability._UsedTorchInit):
+    with guard(forbidding, "xavier_uniform_", "TORCH_INIT"), \
+            pytest.raises(ForbiddenCall, match="calls torch.nn.init.xavier_uniform_"):
         _remote(kernel, remote_samples.init_with_torch)(torch.empty(3, 4))
 
 
@@ -94,16 +96,31 @@ def test_a_students_module_is_held_in_the_kernel(kernel):
     assert torch.allclose(module(x), expected)  # eval mode reached the kernel
 
 
-def test_replies_are_read_as_data_only(tmp_path):
-    spec, arrays = {"result": 1}, {"a": np.zeros(2)}
-    wire.write(tmp_path / "r", spec, arrays)
-    assert wire.read(tmp_path / "r")[0] == spec
-    np.save(tmp_path / "o.npy", np.array([object()], dtype=object), allow_pickle=True)
-    (tmp_path / "o.npz").write_bytes(b"PK not a zip")
-    (tmp_path / "o.json").write_text("{}")
-    with pytest.raises(Exception):
-        wire.read(tmp_path / "o")
-    (tmp_path / "link.json").symlink_to(tmp_path / "r.json")
-    (tmp_path / "link.npz").symlink_to(tmp_path / "r.npz")
-    with pytest.raises(ValueError):
-        wire.read(tmp_path / "link")
+def _message(header: object, body: bytes = b"") -> bytes:
+    raw = json.dumps(header).encode()
+    return len(raw).to_bytes(8, "little") + raw + body
+
+
+def test_messages_are_read_as_data_only():
+    spec, arrays = {"result": 1}, {"a": np.arange(6.0).reshape(2, 3), "b": np.array([True])}
+    read_spec, read_arrays = wire.unpack(wire.pack(spec, arrays))
+    assert read_spec == spec and np.array_equal(read_arrays["a"], arrays["a"]) and read_arrays["a"].flags.writeable
+    for forged in (_message({"spec": {}, "arrays": {"x": ["|O", [1], 0, 8]}}, b"\0" * 8),
+                   _message({"spec": {}, "arrays": {"x": ["<f8", [4], 0, 32]}}, b"\0" * 8),
+                   _message([1, 2])):
+        with pytest.raises(ValueError):
+            wire.unpack(forged)
+
+
+def test_a_kernel_that_stops_answering_is_a_timeout_not_an_answer(tmp_path):
+    import socket
+    path = tmp_path / "silent.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    stopped = []
+    channel = remote.KernelChannel(path, timeout=0.5, on_timeout=lambda: stopped.append(True))
+    with pytest.raises(remote.KernelStopped):
+        remote.RemoteFunction(remote.Session(channel), "f")(1)
+    assert stopped == [True]
+    server.close()

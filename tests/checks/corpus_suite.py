@@ -47,3 +47,27 @@ def corpus_tests(checks: dict, solution: dict, wrong: dict, correct: dict, minim
 
     return (test_solution_passes, test_correct_alternative_passes,
             test_wrong_implementation_fails_with_message, test_corpus_is_large_enough)
+
+
+def stub_test(checks: dict, classes=()):
+    """A pytest test: does every released stub (functions raise NotImplementedError; the classes
+    named in `classes` raise it in __init__) get the friendly 'not implemented yet' message?"""
+    import torch
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    class StubModule(torch.nn.Module):
+        def __init__(self, *args, **kwargs):
+            super().__init__()
+            raise NotImplementedError()
+
+    @pytest.mark.parametrize("name", checks)
+    def test_stub_reports_not_implemented(name):
+        """Does a released stub get the friendly 'not implemented yet' message, not a traceback?"""
+        fn = StubModule if name in classes else stub
+        for hidden in (False, True):
+            with pytest.raises(AssertionError, match=f"{name} is not implemented yet"):
+                checks[name](fn, hidden=hidden)
+
+    return test_stub_reports_not_implemented

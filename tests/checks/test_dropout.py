@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from dlcourse.checks import dropout
-from tests.checks.corpus_suite import corpus_tests, run_all
+from tests.checks.corpus_suite import corpus_tests, stub_test, run_all
 from tests.corpus.dropout import CORRECT, SOLUTION, WRONG, drop_reseeds
 
 CHECKS = {
@@ -24,21 +24,7 @@ test_solution_passes, test_correct_alternative_passes, test_wrong_implementation
     test_corpus_is_large_enough = corpus_tests(CHECKS, SOLUTION, WRONG, CORRECT)
 
 
-@pytest.mark.parametrize("name", CHECKS)
-def test_stub_reports_not_implemented(name):
-    """Does a released stub get the friendly 'not implemented yet' message, not a traceback?"""
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    class StubModule(torch.nn.Module):  # the released classes raise in __init__
-        def __init__(self, *args):
-            super().__init__()
-            raise NotImplementedError()
-
-    fn = StubModule if name in ("Dropout", "DropoutMLP") else stub
-    for hidden in (False, True):
-        with pytest.raises(AssertionError, match=f"{name} is not implemented yet"):
-            CHECKS[name](fn, hidden=hidden)
+test_stub_reports_not_implemented = stub_test(CHECKS, classes=("Dropout", "DropoutMLP"))
 
 
 STATISTICAL_PS = (0.1, 0.3, 0.5, 0.7, 0.9)

@@ -7,10 +7,14 @@ Implementations that build on other exercises use the instructor's solution for 
 
 from __future__ import annotations
 
+import functools
+import sys
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.functional import dropout as _renamed_dropout
 
 from tests.notebook_tools import solution_namespace
 
@@ -185,8 +189,39 @@ def drop_rand_on_device(X, p):
     return X * keep / (1 - p)
 
 
+# The built-in, however it is reached: the exercise's rule forbids torch's dropout.
+
 def drop_torch_reference(X, p):
-    """torch's own dropout: the statistics of the checks must accept it."""
+    """torch's own dropout passes every statistic; the rule makes it lose the points."""
+    return F.dropout(X, p)
+
+
+def drop_alias(X, p):
+    """F.dropout imported under another name."""
+    return _renamed_dropout(X, p, training=True)
+
+
+drop_partial = functools.partial(F.dropout, training=True)  # no student frame on the stack at all
+
+
+def drop_torch_builtin(X, p):
+    """The compiled function F.dropout calls."""
+    return torch.dropout(X, p, True)
+
+
+def drop_aten(X, p):
+    """The ATen operator, through torch.ops."""
+    return torch.ops.aten.dropout(X, p, True)
+
+
+def drop_module(X, p):
+    """nn.Dropout in training mode."""
+    return nn.Dropout(p)(X)
+
+
+def drop_switches_off_watch(X, p):
+    """Switches off the profile hook the checks watch with, then calls F.dropout."""
+    sys.setprofile(None)
     return F.dropout(X, p)
 
 
@@ -278,7 +313,19 @@ class DropoutViaFunctional(nn.Module):
 
 
 class DropoutSubclass(nn.Dropout):
-    """Reusing torch's nn.Dropout is also a correct Dropout."""
+    """Reusing torch's nn.Dropout: not allowed by the exercise's rule."""
+
+
+class DropoutWrapsModule(nn.Module):
+    """Wraps an nn.Dropout: not allowed by the exercise's rule."""
+
+    def __init__(self, p):
+        super().__init__()
+        _check_p(p)
+        self.p, self.inner = p, nn.Dropout(p)
+
+    def forward(self, X):
+        return self.inner(X)
 
 
 class DropoutExplicitBranches(nn.Module):
@@ -608,10 +655,20 @@ WRONG = {
         (drop_detached, "requires_grad"),
         (drop_numpy_mask, "create the mask on X's device"),
         (drop_no_check_negative, "ValueError"),
+        (drop_torch_reference, "calls torch.nn.functional.dropout"),
+        (drop_alias, "calls torch.nn.functional.dropout"),
+        (drop_partial, "calls torch.nn.functional.dropout"),
+        (drop_torch_builtin, "calls torch.dropout"),
+        (drop_aten, "calls torch.dropout"),
+        (drop_module, "calls torch.nn.modules.dropout"),
+        (drop_switches_off_watch, "calls sys.setprofile"),
     ],
     "Dropout": [
         (DropoutCustomFlag, "d2l-en #1093"),
-        (DropoutFunctionalDefault, "training=self.training"),
+        (DropoutFunctionalDefault, "calls torch.nn.functional.dropout"),
+        (DropoutViaFunctional, "calls torch.nn.functional.dropout"),
+        (DropoutSubclass, "calls torch.nn.modules.dropout"),
+        (DropoutWrapsModule, "calls torch.nn.modules.dropout"),
         (DropoutGradEnabled, "decide with self.training"),
         (DropoutInverted, "the identity (nothing dropped)"),
         (DropoutFixedHalf, "1 / (1 - p) = 1.429"),
@@ -628,6 +685,7 @@ WRONG = {
         (MLPSigmoid, "ReLU(linear)"),
         (MLPAlwaysDropping, "dropout must follow self.training"),
         (MLPOutputReLU, "no ReLU"),
+        (MLPTorchDropout, "calls torch.nn.modules.dropout"),
     ],
     "evaluate_accuracy": [
         (acc_no_eval, "call model.eval()"),
@@ -652,10 +710,9 @@ WRONG = {
 }
 
 CORRECT = {
-    "dropout_layer": [drop_bernoulli, drop_rand_like_float_mask, drop_where, drop_rand_on_device,
-                      drop_torch_reference],
-    "Dropout": [DropoutViaFunctional, DropoutSubclass, DropoutExplicitBranches],
-    "DropoutMLP": [MLPDropoutBeforeReLU, MLPD2LStyle, MLPTorchDropout],
+    "dropout_layer": [drop_bernoulli, drop_rand_like_float_mask, drop_where, drop_rand_on_device],
+    "Dropout": [DropoutExplicitBranches],
+    "DropoutMLP": [MLPDropoutBeforeReLU, MLPD2LStyle],
     "evaluate_accuracy": [acc_sklearn, acc_tensor],
     "train_classifier": [train_module_loss, train_log_softmax_nll],
 }

@@ -249,9 +249,26 @@ def kfold_array_split(n, k):
     return [(torch.as_tensor(np.setdiff1d(np.arange(n), part)), torch.as_tensor(part)) for part in parts]
 
 
+# The built-in, however it is reached: the exercise's rule forbids scikit-learn.
+
 def kfold_sklearn(n, k):
+    """sklearn's KFold gives exactly the expected folds; the rule makes it lose the points."""
     from sklearn.model_selection import KFold
     return [(torch.as_tensor(a), torch.as_tensor(b)) for a, b in KFold(k).split(np.zeros(n))]
+
+
+def kfold_sklearn_module_attribute(n, k):
+    """The same through a module attribute, with a ValueError of its own first."""
+    import sklearn.model_selection as model_selection
+    if not 2 <= k <= n:
+        raise ValueError("need 2 <= k <= n")
+    splitter = getattr(model_selection, "KFold")(n_splits=k)
+    return [(torch.as_tensor(a), torch.as_tensor(b)) for a, b in splitter.split(range(n))]
+
+
+def select_always_three(x, y, degrees, k):
+    """Hard-coded: the course's data are a cubic."""
+    return 3
 
 
 # -- cross_val_mse -------------------------------------------------------------------------------
@@ -393,6 +410,8 @@ WRONG = {
         (kfold_remainder_last, "first n % k folds get one extra"),
         (kfold_swapped, "validation indices"),
         (kfold_no_validation, "ValueError"),
+        (kfold_sklearn, "calls sklearn.model_selection._split.KFold"),
+        (kfold_sklearn_module_attribute, "calls sklearn.model_selection._split.KFold"),
     ],
     "cross_val_mse": [
         (cv_training_error, "against y[val_idx]"),
@@ -403,6 +422,7 @@ WRONG = {
         (select_index, "not its position"),
         (select_by_training_error, "smallest cross_val_mse"),
         (select_argmax, "smallest cross_val_mse"),
+        (select_always_three, "data that are not a cubic"),
     ],
     "early_stopping_epoch": [
         (early_returns_stop_epoch, "return the index of the best epoch"),
@@ -418,7 +438,7 @@ CORRECT = {
     "mse": [mse_functional],
     "fit_least_squares": [lstsq_pinv, lstsq_default_driver, lstsq_qr],
     "fit_sgd": [sgd_autograd],
-    "kfold_indices": [kfold_array_split, kfold_sklearn],
+    "kfold_indices": [kfold_array_split],
     "cross_val_mse": [cv_tensor_mean],
     "select_degree": [select_min_key],
     "early_stopping_epoch": [early_since_best],

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch import batch_norm as _renamed_batch_norm
 
 from tests.notebook_tools import solution_namespace
 
@@ -110,11 +111,34 @@ def bn_in_place_running(X, gamma, beta, running_mean, running_var, momentum=0.1,
     return Y, running_mean, running_var
 
 
+# The built-ins, however they are reached: the exercises' rules forbid torch's normalization
+# layers and torch.optim.
+
 def bn_functional(X, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):
+    """F.batch_norm on copies of the running statistics gives the expected values."""
     if X.dim() != 2 or X.shape[0] < 2:
         raise ValueError("X must be (N, D) with N >= 2")
     new_mean, new_var = running_mean.clone(), running_var.clone()
     Y = F.batch_norm(X, new_mean, new_var, gamma, beta, training=True, momentum=momentum, eps=eps)
+    return Y, new_mean, new_var
+
+
+def bn_compiled_alias(X, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):
+    """The compiled torch.batch_norm under another name."""
+    if X.dim() != 2 or X.shape[0] < 2:
+        raise ValueError("X must be (N, D) with N >= 2")
+    new_mean, new_var = running_mean.clone(), running_var.clone()
+    Y = _renamed_batch_norm(X, gamma, beta, new_mean, new_var, True, momentum, eps, False)
+    return Y, new_mean, new_var
+
+
+def bn_module_attribute(X, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):
+    """F.batch_norm reached through torch.nn.functional's attribute lookup."""
+    if X.dim() != 2 or X.shape[0] < 2:
+        raise ValueError("X must be (N, D) with N >= 2")
+    new_mean, new_var = running_mean.clone(), running_var.clone()
+    Y = getattr(torch.nn.functional, "batch_norm")(X, new_mean, new_var, gamma, beta, True,
+                                                   momentum, eps)
     return Y, new_mean, new_var
 
 
@@ -160,6 +184,17 @@ def eval_no_affine(X, gamma, beta, running_mean, running_var, eps=1e-5):
 
 def eval_functional(X, gamma, beta, running_mean, running_var, eps=1e-5):
     return F.batch_norm(X, running_mean, running_var, gamma, beta, training=False, eps=eps)
+
+
+def eval_torch_module(X, gamma, beta, running_mean, running_var, eps=1e-5):
+    """An nn.BatchNorm1d in eval mode, loaded with the given tensors."""
+    layer = nn.BatchNorm1d(X.shape[1], eps=eps).to(X.dtype).eval()
+    with torch.no_grad():
+        layer.weight.copy_(gamma)
+        layer.bias.copy_(beta)
+        layer.running_mean.copy_(running_mean)
+        layer.running_var.copy_(running_var)
+    return layer(X)
 
 
 def eval_folded(X, gamma, beta, running_mean, running_var, eps=1e-5):
@@ -254,6 +289,35 @@ class BNStatsAsParameters(nn.Module):
         return self.training
 
 
+class BNFunctional(nn.Module):
+    """The right parameters and buffers, but forward is F.batch_norm."""
+
+    def __init__(self, num_features, momentum=0.1, eps=1e-5):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(num_features))
+        self.beta = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+        self.momentum, self.eps = momentum, eps
+
+    def forward(self, X):
+        return F.batch_norm(X, self.running_mean, self.running_var, self.gamma, self.beta,
+                            self.training, self.momentum, self.eps)
+
+
+class BNWrapsTorch(nn.Module):
+    """Keeps an nn.BatchNorm1d inside and exposes its tensors under the expected names."""
+
+    def __init__(self, num_features, momentum=0.1, eps=1e-5):
+        super().__init__()
+        self.inner = nn.BatchNorm1d(num_features, momentum=momentum, eps=eps)
+        self.momentum, self.eps = momentum, eps
+
+    def forward(self, X):
+        self.inner.train(self.training)
+        return self.inner(X)
+
+
 class BNCopyInPlace(nn.Module):
     """Correct: buffers updated with copy_, statistics through the functional API."""
 
@@ -330,6 +394,17 @@ def momentum_torch_add(w, grad, buf, lr, momentum):
     return torch.add(w, new_buf, alpha=-lr), new_buf
 
 
+def momentum_torch_optimizer(w, grad, buf, lr, momentum):
+    """torch.optim.SGD(momentum) with its buffer set: exactly the expected values."""
+    param = w.detach().clone().requires_grad_(True)
+    param.grad = grad.clone()
+    optimizer = torch.optim.SGD([param], lr=lr, momentum=momentum)
+    if buf is not None:
+        optimizer.state[param] = {"momentum_buffer": buf.clone()}
+    optimizer.step()
+    return param.detach(), optimizer.state[param]["momentum_buffer"].clone()
+
+
 # -- adam_step -----------------------------------------------------------------------------------
 
 def _adam(w, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8, *, correct=True, eps_inside=False,
@@ -387,6 +462,19 @@ def adam_no_t_check(*args, **kwargs):
 
 def adam_paper_eps(*args, **kwargs):
     return _adam(*args, **kwargs, paper_eps=True)
+
+
+def adam_torch_optimizer(w, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
+    """torch.optim.Adam with its state set to (m, v, t - 1)."""
+    if t < 1:
+        raise ValueError("t must be >= 1")
+    param = w.detach().clone().requires_grad_(True)
+    param.grad = grad.clone()
+    optimizer = torch.optim.Adam([param], lr=lr, betas=betas, eps=eps)
+    optimizer.state[param] = {"step": torch.tensor(float(t - 1)), "exp_avg": m.clone(),
+                              "exp_avg_sq": v.clone()}
+    optimizer.step()
+    return param.detach(), optimizer.state[param]["exp_avg"], optimizer.state[param]["exp_avg_sq"]
 
 
 def adam_torch_form(w, grad, m, v, t, lr, betas=(0.9, 0.999), eps=1e-8):
@@ -506,6 +594,9 @@ WRONG = {
         (bn_detached_batch_stats, "do not detach them"),
         (bn_stats_keep_history, "torch.no_grad()"),
         (bn_no_argument_checks, "ValueError"),
+        (bn_functional, "calls torch.nn.functional.batch_norm"),
+        (bn_compiled_alias, "calls torch.batch_norm"),
+        (bn_module_attribute, "calls torch.nn.functional.batch_norm"),
     ],
     "batchnorm_eval": [
         (eval_batch_stats, "not the statistics of the batch"),
@@ -514,6 +605,8 @@ WRONG = {
         (eval_divide_by_var, "square root of running_var + eps"),
         (eval_no_affine, "scale by gamma and shift by beta"),
         (eval_fixed_eps, "eps=0.001"),
+        (eval_functional, "calls torch.nn.functional.batch_norm"),
+        (eval_torch_module, "calls torch.nn.modules.batchnorm"),
     ],
     "BatchNorm1d": [
         (BNGradSwitch, "not with torch.is_grad_enabled()"),
@@ -524,6 +617,8 @@ WRONG = {
         (BNStatsNotStored, "store the new running statistics"),
         (BNDefaultArguments, "momentum and eps"),
         (BNAlwaysTraining, "in eval mode forward uses batchnorm_eval"),
+        (BNFunctional, "calls torch.nn.functional.batch_norm"),
+        (BNWrapsTorch, "calls torch.nn.modules.batchnorm"),
     ],
     "sgd_momentum_step": [
         (momentum_ema_zero_init, "starts as the gradient itself"),
@@ -533,6 +628,7 @@ WRONG = {
         (momentum_aliases_grad, "a copy of the gradient"),
         (momentum_in_place, "modified in place"),
         (momentum_nesterov, "new_w after step 1"),
+        (momentum_torch_optimizer, "calls torch.optim.sgd.SGD"),
     ],
     "adam_step": [
         (adam_no_bias_correction, "bias correction"),
@@ -544,6 +640,7 @@ WRONG = {
         (adam_abs_grad, "(1 - β2)·grad²"),
         (adam_swapped_betas, "m ← β1·m + (1 - β1)·grad"),
         (adam_no_t_check, "ValueError"),
+        (adam_torch_optimizer, "calls torch.optim.adam.Adam"),
     ],
     "grad_to_data_ratio": [
         (ratio_with_biases, "p.dim() == 2"),
@@ -562,8 +659,8 @@ WRONG = {
 }
 
 CORRECT = {
-    "batchnorm_train": [bn_functional, bn_var_mean_rsqrt],
-    "batchnorm_eval": [eval_functional, eval_folded],
+    "batchnorm_train": [bn_var_mean_rsqrt],
+    "batchnorm_eval": [eval_folded],
     "BatchNorm1d": [BNCopyInPlace],
     "sgd_momentum_step": [momentum_zeros_init, momentum_torch_add],
     "adam_step": [adam_torch_form],

@@ -11,6 +11,8 @@ import math
 
 import torch
 from torch import nn
+from torch.nn.init import calculate_gain as _renamed_calculate_gain
+from torch.nn.init import xavier_normal_ as _renamed_xavier_normal_
 
 from tests.notebook_tools import solution_namespace
 
@@ -202,6 +204,16 @@ def gain_from_torch(nonlinearity, param=None):
     return torch.nn.init.calculate_gain(nonlinearity, param)
 
 
+def gain_torch_for_leaky_only(nonlinearity, param=None):
+    """Its own table, but torch's calculate_gain, imported under another name, for leaky_relu."""
+    if nonlinearity == "leaky_relu":
+        return _renamed_calculate_gain(nonlinearity, param)
+    table = {"linear": 1, "sigmoid": 1, "tanh": 5.0 / 3, "relu": 2 ** 0.5}
+    if nonlinearity not in table:
+        raise ValueError(f"unknown nonlinearity {nonlinearity}")
+    return table[nonlinearity]
+
+
 def gain_table(nonlinearity, param=None):
     slope = 0.01 if param is None else param
     table = {"linear": 1, "sigmoid": 1, "tanh": 5.0 / 3, "relu": 2 ** 0.5,
@@ -313,6 +325,17 @@ def xn_from_randn(tensor, gain=1.0):
     with torch.no_grad():
         tensor.copy_(torch.randn(tensor.shape) * gain * math.sqrt(2 / (fan_in + fan_out)))
     return tensor
+
+
+def xn_calls_torch_alias(tensor, gain=1.0):
+    _fans(tensor)
+    return _renamed_xavier_normal_(tensor, gain=gain)
+
+
+def kn_calls_torch_attribute(tensor, nonlinearity="relu"):
+    """torch's kaiming_normal_, reached through the init module's attribute."""
+    _fans(tensor)
+    return getattr(nn.init, "kaiming_normal_")(tensor, nonlinearity=nonlinearity)
 
 
 def kn_fan_out(tensor, nonlinearity="relu"):
@@ -502,6 +525,7 @@ WRONG = {
         (gain_slope_not_squared, "slope²"),
         (gain_no_error, "ValueError"),
         (gain_from_torch, "calls torch.nn.init.calculate_gain"),
+        (gain_torch_for_leaky_only, "calls torch.nn.init.calculate_gain"),
     ],
     "xavier_uniform_": [
         (xu_fan_in_only, "Xavier averages both fans"),
@@ -518,12 +542,14 @@ WRONG = {
     "xavier_normal_": [
         (xn_uniform, "normal distribution"),
         (xn_variance_as_std, "variance of the entries"),
+        (xn_calls_torch_alias, "calls torch.nn.init.xavier_normal_"),
     ],
     "kaiming_normal_": [
         (kn_fan_out, "fan_in = tensor.shape[1]"),
         (kn_no_gain, "variance of the entries"),
         (kn_always_relu, "calculate_gain(nonlinearity)"),
         (kn_uniform, "normal distribution"),
+        (kn_calls_torch_attribute, "calls torch.nn.init.kaiming_normal_"),
     ],
     "forward_stats": [
         (fs_input_stats, "*output*"),

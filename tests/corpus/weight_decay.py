@@ -7,6 +7,8 @@ Implementations that build on other exercises use the instructor's solution for 
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -358,11 +360,56 @@ def ridge_no_validation(X, y, lam):
     return w, y_mean - x_mean @ w
 
 
+# The built-ins, however they are reached: the exercises' rules forbid sklearn and torch.optim.
+
 def ridge_sklearn(X, y, lam):
+    """sklearn's Ridge gives the expected fit; the rule makes it lose the points."""
     if lam < 0:
         raise ValueError("lam must be >= 0")
     model = Ridge(alpha=len(y) * lam, solver="svd").fit(X.numpy(), y.numpy())
     return torch.tensor(model.coef_, dtype=X.dtype), torch.tensor(model.intercept_, dtype=X.dtype)
+
+
+def ridge_sklearn_function(X, y, lam):
+    """sklearn's functional ridge_regression on centered data."""
+    from sklearn.linear_model import ridge_regression
+    if lam < 0:
+        raise ValueError("lam must be >= 0")
+    Xc, yc, x_mean, y_mean = _centered(X, y)
+    w = torch.as_tensor(ridge_regression(Xc.numpy(), yc.numpy(), alpha=len(y) * lam), dtype=X.dtype)
+    return w, y_mean - x_mean @ w
+
+
+def step_torch_sgd(w, grad, lr, lam):
+    """One step of torch.optim.SGD(weight_decay=lam): exactly the expected values."""
+    _shapes(w, grad)
+    param = w.detach().clone().requires_grad_(True)
+    param.grad = grad.clone()
+    torch.optim.SGD([param], lr=lr, weight_decay=lam).step()
+    return param.detach()
+
+
+def step_torch_functional_sgd(w, grad, lr, lam):
+    """torch.optim's functional form, reached through a module attribute."""
+    _shapes(w, grad)
+    param = w.clone()
+    importlib.import_module("torch.optim.sgd").sgd([param], [grad.clone()], [None], weight_decay=lam, momentum=0.0,
+                                     lr=lr, dampening=0.0, nesterov=False, maximize=False)
+    return param
+
+
+def adamw_torch_optimizer(w, grad, m, v, t, lr, betas, eps, weight_decay):
+    """torch.optim.AdamW with its state set to (m, v, t - 1)."""
+    if t < 1:
+        raise ValueError("t must be >= 1")
+    param = w.detach().clone().requires_grad_(True)
+    param.grad = grad.clone()
+    optimizer = torch.optim.AdamW([param], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    optimizer.state[param] = {"step": torch.tensor(float(t - 1)), "exp_avg": m.clone(),
+                              "exp_avg_sq": v.clone()}
+    optimizer.step()
+    state = optimizer.state[param]
+    return param.detach(), state["exp_avg"], state["exp_avg_sq"]
 
 
 def ridge_joint_system(X, y, lam):
@@ -526,6 +573,8 @@ WRONG = {
         (step_in_place, "modified in place"),
         (step_no_shape_check, "ValueError"),
         (step_decay_after, "as torch.optim.SGD(weight_decay=lam) computes it"),
+        (step_torch_sgd, "calls torch.optim.sgd.SGD"),
+        (step_torch_functional_sgd, "calls torch.optim.sgd.sgd"),
     ],
     "train_linear": [
         (train_decays_bias, "bias is decayed"),
@@ -558,6 +607,8 @@ WRONG = {
         (ridge_bias_is_mean, "b = mean(y) - mean(X)·w"),
         (ridge_in_place, "modified in place"),
         (ridge_no_validation, "raise ValueError"),
+        (ridge_sklearn, "calls sklearn.linear_model._ridge"),
+        (ridge_sklearn_function, "calls sklearn."),
     ],
     "choose_lambda": [
         (choose_index, "not its position"),
@@ -574,6 +625,7 @@ WRONG = {
         (adamw_t_plus_one, "bias corrections"),
         (adamw_abs_second_moment, "grad²"),
         (adamw_no_validation, "raise ValueError"),
+        (adamw_torch_optimizer, "calls torch.optim.adamw.AdamW"),
     ],
 }
 
@@ -582,7 +634,7 @@ CORRECT = {
     "sgd_step_l2": [step_penalty_gradient, step_clone_in_place],
     "train_linear": [train_torch_optimizer, train_autograd_penalty],
     "param_groups": [groups_by_ndim, groups_named_modules],
-    "ridge_closed_form": [ridge_sklearn, ridge_joint_system, ridge_stacked_lstsq],
+    "ridge_closed_form": [ridge_joint_system, ridge_stacked_lstsq],
     "choose_lambda": [choose_min_key, choose_tensor_errors],
     "adamw_step": [adamw_torch_style],
 }

@@ -26,6 +26,11 @@ REQUIRED_TERMS = [
     ("Xavier initialization", "Xavier随机初始化"), ("symmetry", "对称性"),
     ("batch normalization", "批量归一化"), ("momentum", "动量"), ("optimizer", "优化器"),
     ("learning rate", "学习率"), ("minibatch SGD", "小批量随机梯度下降"),
+    ("dropout", "暂退法"), ("forward propagation", "前向传播"), ("batch normalization", "批量规范化"),
+    ("Xavier initialization", "Xavier初始化"), ("early stopping", "早停"),
+    ("gradient clipping", "梯度裁剪"), ("residual connection / residual network", "残差连接"),
+    ("layer normalization", "层规范化"), ("Kaiming (He) initialization", "Kaiming初始化"),
+    ("ridge regression", "岭回归"), ("label noise", "标签噪声"), ("double descent", "双下降"),
 ]
 
 
