@@ -19,7 +19,7 @@ from .ids import normalize_id
 from .intake import Intake, IntakeOptions
 from .late import LatePolicy, iso, seconds_late
 from .results import SubmissionResult, zero_cells
-from .reuse import assignment_fingerprint, file_digest, load_current, record_path, unit_key
+from .reuse import assignment_fingerprint, load_current, record_path, submission_digest, unit_key
 from .roster import Student
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ class ClassOptions:
     intake: IntakeOptions = IntakeOptions()
     roster: Path | None = None            #: CSV with a student_id column (roster.py)
     due: datetime | None = None           #: aware; submissions after it are late
-    late_policy: LatePolicy = LatePolicy()
+    late_policy: LatePolicy | None = None  #: None: the course's plugin (nbgrader_config.py), else none
+    due_dates: tuple[tuple[str, datetime], ...] = ()  #: per assignment, when `due` is None (gradebook)
     regrade: bool = False                 #: grade the selected units even if a result is up to date
     students: tuple[str, ...] = ()        #: grade only these students (all when empty)
     assignments: tuple[str, ...] = ()     #: grade only these assignments (all when empty)
@@ -73,7 +74,7 @@ def plan(intake: Intake, out: Path, root: Path, options: ClassOptions, settings:
     fingerprints = {a: assignment_fingerprint(root, a) if a else "" for a in {s.assignment for s in intake.submissions}}
     result = Plan()
     for submission in intake.submissions:
-        key = unit_key(file_digest(submission.path), fingerprints[submission.assignment], settings)
+        key = unit_key(submission_digest(submission), fingerprints[submission.assignment], settings)
         selected = options.selects(submission)
         previous = None if selected and options.regrade else \
             load_current(record_path(out, submission.folder, submission.assignment), key)
@@ -129,18 +130,20 @@ def _identify(result: SubmissionResult, submission: Submission, roster: dict[str
 def _date(result: SubmissionResult, submission: Submission, options: ClassOptions) -> None:
     """submitted_at, late and the penalty, as nbgrader's AssignLatePenalties would set them."""
     result.submitted_at = iso(submission.submitted_at)
-    late_by = seconds_late(submission.submitted_at, submission.late, options.due)
+    late_by = seconds_late(submission.submitted_at, submission.late,
+                           options.due or dict(options.due_dates).get(result.assignment))
     result.late = late_by != 0
     result.late_penalty = 0.0
     if not result.late or result.status in NOT_GRADED_STATUSES:
         return
-    penalty = options.late_policy.penalty(result.score, result.max_score, late_by)
+    policy = options.late_policy or LatePolicy()
+    penalty = policy.penalty(result.score, result.max_score, late_by, student_id=result.folder)
     if penalty is None:
         return
     result.late_penalty = penalty
     when = "marked late by the LMS (time unknown: counted as 1 day)" if late_by is None else \
         f"{late_by / 3600:.1f} h late"
-    note = f"{when}: late penalty {penalty:g} ({options.late_policy})"
+    note = f"{when}: late penalty {penalty:g} ({policy})"
     result.detail = f"{result.detail}; {note}" if result.detail else note
 
 

@@ -30,14 +30,16 @@ def _release(args) -> int:
 
 def _grade(args) -> int:
     from .cli_class import class_options
-    from .config import find_course_root
+    from .config import course_cell_timeout, find_course_root
     from .export import format_table
     from .grade import grade
 
     from .sandbox import Limits
 
     out = Path(args.out)
-    limits = Limits(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
+    cell_timeout = args.cell_timeout if args.cell_timeout is not None else \
+        course_cell_timeout(find_course_root(args.root), args.notebook_timeout)
+    limits = Limits(cell_timeout_s=cell_timeout, notebook_timeout_s=args.notebook_timeout,
                     cpu_s=args.cpu, memory_mb=args.memory, processes=args.processes,
                     file_size_mb=args.file_size, output_kb=args.output)
     results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
@@ -122,8 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", required=True, help="folder for grades.csv, results.json, feedback/")
     grade.add_argument("--workers", type=int, default=None, help="parallel units (default: all cores)")
     defaults = Limits()
-    grade.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout_s,
-                       help=f"wall seconds per cell (default {defaults.cell_timeout_s})")
+    grade.add_argument("--cell-timeout", type=int, default=None,
+                       help="wall seconds per cell (default: the course's Execute.timeout in nbgrader_config.py, "
+                            f"else {defaults.cell_timeout_s})")
     grade.add_argument("--notebook-timeout", type=int, default=defaults.notebook_timeout_s,
                        help=f"wall seconds per notebook (default {defaults.notebook_timeout_s})")
     grade.add_argument("--cpu", type=int, default=defaults.cpu_s,

@@ -17,10 +17,12 @@ def add_class_options(grade: argparse.ArgumentParser) -> None:
                        help="class list with a student_id column (optional: name, email, lms_id, section, "
                             "sis_user_id, sis_login_id); absent students get a 'missing' row")
     grade.add_argument("--due", metavar="DATETIME", default=None,
-                       help="due date, ISO 8601 with a time zone (2025-03-01T23:59+01:00); later submissions are late")
-    grade.add_argument("--late-penalty", metavar="POLICY", default="none",
-                       help="none (default), zero, per-day:N (points) or per-day:N%% (of the maximum), per "
-                            "started day late, applied as nbgrader's late-submission plugin does")
+                       help="due date, ISO 8601 with a time zone (2025-03-01T23:59+01:00); later submissions "
+                            "are late (default: each assignment's due date in the course's gradebook)")
+    grade.add_argument("--late-penalty", metavar="POLICY", default=None,
+                       help="none, zero, per-day:N (points) or per-day:N%% (of the maximum), per started day "
+                            "late, applied as nbgrader's late-submission plugin does (default: the plugin "
+                            "the course's nbgrader_config.py sets, else none)")
     grade.add_argument("--layout", choices=LAYOUTS, default="auto",
                        help="how the input is laid out (default: recognized from the file names)")
     grade.add_argument("--filename-regex", metavar="REGEX", default="",
@@ -46,7 +48,7 @@ def class_options(args: argparse.Namespace):
                            default_assignment=chosen[0] if len(chosen) == 1 else "")
     return ClassOptions(intake=intake, roster=Path(args.roster) if args.roster else None,
                         due=parse_due(args.due) if args.due else None,
-                        late_policy=LatePolicy.parse(args.late_penalty), regrade=args.regrade,
+                        late_policy=LatePolicy.parse(args.late_penalty) if args.late_penalty else None, regrade=args.regrade,
                         students=selected_ids(args.student), assignments=chosen, bom=args.bom)
 
 

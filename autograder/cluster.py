@@ -51,9 +51,12 @@ class DaskRunner:
         return max(1, sum(self.client.nthreads().values()))
 
     def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
-        payload = {key: value for key, value in request.items() if key not in ("template", "work", "submission")}
-        payload["submission_bytes"] = Path(request["submission"]).read_bytes()
-        payload["submission_name"] = Path(request["submission"]).name
+        payload = {key: value for key, value in request.items()
+                   if key not in ("template", "work", "submission", "notebooks", "extra_files")}
+        payload["notebook_bytes"] = [[name, Path(path).read_bytes() if path else None]
+                                     for name, path in request.get("notebooks") or
+                                     [[request["notebook_name"], request["submission"]]]]
+        payload["extra_bytes"] = [[rel, Path(path).read_bytes()] for rel, path in request.get("extra_files", [])]
         future = self.client.submit(grade_remote, payload, self.templates[request["assignment"]],
                                     timeout, pure=False)
         reply = future.result(timeout=timeout + 120)  # the remote side enforces `timeout` itself
@@ -61,10 +64,9 @@ class DaskRunner:
             return None
         result = SubmissionResult.from_dict(reply["result"])
         course = work / "course"
-        for kind, name in (("feedback", "feedback_name"), ("autograded", "notebook_name")):
-            data = reply.get(kind)
-            if data is not None:
-                target = course / kind / request["student_id"] / request["assignment"] / reply[name]
+        for kind, files in reply["files"].items():
+            for name, data in files.items():
+                target = course / kind / request["student_id"] / request["assignment"] / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
         result.source = request["submission"]
@@ -108,19 +110,27 @@ def grade_remote(payload: dict, template_archive: bytes, timeout: float) -> dict
         state["templates"][key] = folder
     with tempfile.TemporaryDirectory(prefix="unit-", dir=state["home"]) as name:
         work = Path(name)
-        submission = work / "submitted" / payload["submission_name"]
-        submission.parent.mkdir(parents=True)
-        submission.write_bytes(payload["submission_bytes"])
-        request = {key: value for key, value in payload.items()
-                   if key not in ("submission_bytes", "submission_name")}
-        request.update(template=str(state["templates"][key]), submission=str(submission),
-                       work=str(work / "course"))
+        (work / "submitted").mkdir()
+        notebooks = []
+        for notebook, data in payload["notebook_bytes"]:
+            if data is not None:
+                (work / "submitted" / notebook).write_bytes(data)
+            notebooks.append([notebook, str(work / "submitted" / notebook) if data is not None else ""])
+        extra_files = []
+        for rel, data in payload["extra_bytes"]:
+            target = work / "extra" / str(len(extra_files))
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
+            extra_files.append([rel, str(target)])
+        request = {key: value for key, value in payload.items() if key not in ("notebook_bytes", "extra_bytes")}
+        request.update(template=str(state["templates"][key]), work=str(work / "course"), notebooks=notebooks,
+                       extra_files=extra_files, submission=next((p for _, p in notebooks if p), ""))
         result = state["worker"].run(request, work, timeout)
-        course = work / "course"
-        feedback_name = Path(payload["notebook_name"]).with_suffix(".html").name
-        files = {kind: course / kind / payload["student_id"] / payload["assignment"] / name
-                 for kind, name in (("feedback", feedback_name), ("autograded", payload["notebook_name"]))}
+        files: dict[str, dict[str, bytes]] = {"feedback": {}, "autograded": {}}
+        for notebook, _ in notebooks:
+            for kind, file_name in (("feedback", Path(notebook).with_suffix(".html").name), ("autograded", notebook)):
+                path = work / "course" / kind / payload["student_id"] / payload["assignment"] / file_name
+                if path.exists():
+                    files[kind][file_name] = path.read_bytes()
         return {"result": None if result is None else json.loads(json.dumps(result.to_dict())),
-                "feedback_name": feedback_name, "notebook_name": payload["notebook_name"],
-                **{kind: path.read_bytes() if path.exists() else None for kind, path in files.items()},
-                "host": os.uname().nodename}
+                "files": files, "host": os.uname().nodename}

@@ -29,6 +29,10 @@ class Submission:
     lms_id: str = ""         #: Canvas user id or Moodle participant id, from the file name
     late: bool = False       #: the LMS marked it late (its time may be unknown)
     submitted_at: datetime | None = None
+    #: (the release's notebook name, the file graded as it); empty: `path` as the assignment's only one
+    notebooks: tuple[tuple[str, Path], ...] = ()
+    #: the student's other files beside the notebooks (nbgrader's layout): (relative path, file)
+    extra_files: tuple[tuple[str, Path], ...] = ()
 
     @property
     def folder(self) -> str:

@@ -8,12 +8,22 @@ from pathlib import Path
 from traitlets.config import Config
 
 COURSE_ID = "dlcourse"
+CONFIG_FILE = "nbgrader_config.py"
 CELL_TIMEOUT_S = 60
 
 
 def apply_course_config(c: Config, root: Path | str | None = None,
                         cell_timeout: int = CELL_TIMEOUT_S, private: bool = False) -> Config:
-    """Set the course's options on an nbgrader `Config` (in place) and return it."""
+    """Set this course's options and the grader's additions on an nbgrader `Config` (in place)."""
+    c.CourseDirectory.course_id = COURSE_ID
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    return apply_grader_additions(c, root, cell_timeout, private)
+
+
+def apply_grader_additions(c: Config, root: Path | str | None = None, cell_timeout: int | None = CELL_TIMEOUT_S,
+                           private: bool = False) -> Config:
+    """The grader's steps, layered over any course's options: Execute replaced by GuardedExecute,
+    feedback without hidden tests, offline math; `private`: a course folder of the grader's own."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
                                         GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
@@ -24,24 +34,54 @@ def apply_course_config(c: Config, root: Path | str | None = None,
 
     if root is not None:  # else nbgrader's default: the current directory
         c.CourseDirectory.root = str(root)
-    c.CourseDirectory.course_id = COURSE_ID
-    if private:  # a course folder of the autograder's own: quiet, and nbgrader's exchange inside it
+    if private:  # a course folder of the autograder's own: quiet, its own gradebook and exchange
         c.Application.log_level = c.NbGraderAPI.log_level = logging.WARNING
         (Path(root) / "exchange").mkdir(parents=True, exist_ok=True)
         c.Exchange.root = str(Path(root) / "exchange")
-    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-    c.Execute.timeout = cell_timeout
+        c.CourseDirectory.db_url = f"sqlite:///{Path(root) / 'gradebook.db'}"
+        for step in ("source", "release", "submitted", "autograded", "feedback"):
+            c.CourseDirectory[f"{step}_directory"] = step
+        c.CourseDirectory.student_id_exclude = ""
+        # lateness is the batch's to decide (batch.py, with the course's plugin): none in a unit
+        c.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"
+        c.LateSubmissionPlugin.penalty_method = "none"
+    if cell_timeout is not None:
+        c.Execute.timeout = c.GuardedExecute.timeout = cell_timeout
     # nbgrader's steps, with Execute replaced: output cap, seeding, points kept when the kernel dies
     c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata]
-    c.GuardedExecute.timeout = cell_timeout
     # feedback never shows hidden tests: not their source, not their traceback lines
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTestTracebacks,
                                         CSSHTMLHeaderPreprocessor]
     # formulas as MathML: the page needs no MathJax from a CDN
     c.GenerateFeedback.exporter_class = OfflineMathHTMLExporter
     return c
+
+
+def load_course_config(folder: Path | str) -> Config:
+    """The course's own `nbgrader_config.py` in `folder`, as nbgrader loads it (empty when absent)."""
+    import sys
+
+    from traitlets.config.loader import PyFileConfigLoader
+
+    folder = Path(folder).resolve()
+    if not (folder / CONFIG_FILE).is_file():
+        return Config()
+    sys.path.insert(0, str(folder))  # as for nbgrader run in the course: its own modules import
+    try:
+        return PyFileConfigLoader(CONFIG_FILE, str(folder)).load_config()
+    finally:
+        sys.path.remove(str(folder))
+
+
+def course_cell_timeout(folder: Path | str, notebook_timeout: int) -> int:
+    """Seconds per cell: the course's `Execute.timeout` (no limit: the whole notebook's), else ours."""
+    execute = load_course_config(folder).get("Execute", {})
+    if "timeout" not in execute:
+        return CELL_TIMEOUT_S
+    timeout = execute["timeout"]
+    return int(timeout) if timeout is not None and timeout > 0 else notebook_timeout
 
 
 def find_course_root(start: Path | str = ".") -> Path:
@@ -61,7 +101,18 @@ def assignments(root: Path) -> list[str]:
                   if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def course_config(root: Path | str, cell_timeout: int = CELL_TIMEOUT_S,
-                  private: bool = False) -> Config:
-    """A fresh `Config` for a course rooted at `root` (`private`: a scratch copy of the autograder's)."""
-    return apply_course_config(Config(), root, cell_timeout, private)
+def course_config(root: Path | str, cell_timeout: int | None = CELL_TIMEOUT_S, private: bool = False,
+                  course: Path | str | None = None) -> Config:
+    """A fresh `Config` for a course rooted at `root`: the `nbgrader_config.py` of `course` (default:
+    `root`; a private folder has none unless given), then the grader's additions over it.
+    `private`: a scratch copy of the autograder's. With no course config: this course's options."""
+    course = course if course is not None else (None if private else root)
+    if course is None or not (Path(course) / CONFIG_FILE).is_file():
+        return apply_course_config(Config(), root, cell_timeout, private)
+    c = load_course_config(course)
+    return apply_grader_additions(c, root, cell_timeout, private)
+
+
+def course_id(root: Path | str) -> str:
+    """The course id the course's nbgrader_config.py sets (nbgrader's default: none)."""
+    return str(course_config(root).CourseDirectory.get("course_id", ""))

@@ -47,7 +47,7 @@ def write_grades_csv(path: Path, results: list[SubmissionResult], columns: list[
         writer.writerow(["student_id", "assignment", *columns, "score", "max_score", "status",
                          "late_penalty", "final_score", "submitted_at", "late"])
         for r in results:
-            points = {c.grade_id: _number(c.points) for c in r.cells}
+            points = {c.grade_id: "" if c.manual else _number(c.points) for c in r.cells}  # manual: not graded yet
             writer.writerow([r.student_id, r.assignment, *(points.get(c, "") for c in columns),
                              _number(r.score), _number(r.max_score), r.status, _number(r.late_penalty),
                              _number(r.final_score), r.submitted_at, _yes(r.late)])
@@ -129,7 +129,8 @@ def write_outputs(out: Path, results: list[SubmissionResult],
 
 
 def format_table(results: list[SubmissionResult], symbols: bool = True, width: int = 120) -> str:
-    """Students x graded cells as text: ✓ passed, ✗ failed, · not run (the file could not be graded).
+    """Students x graded cells as text: ✓ passed, ✗ failed, ? awaits a manual grade, · not run (the
+    file could not be graded).
 
     Column headers are the grade ids without "test_"; if that is wider than `width`, they are
     numbered and a legend follows the table.
@@ -142,7 +143,8 @@ def format_table(results: list[SubmissionResult], symbols: bool = True, width: i
     def render(headers: list[str]) -> list[str]:
         rows = [["student", "assignment", *headers, "score", "status"]]
         for r in results:
-            cells = {c.grade_id: "·" if r.status in not_run else mark[c.passed] for c in r.cells}
+            cells = {c.grade_id: "·" if r.status in not_run else "?" if c.manual else mark[c.passed]
+                     for c in r.cells}
             rows.append([r.student_id, r.assignment or "?", *(cells.get(c, "·") for c in columns),
                          f"{_number(r.score)}/{_number(r.max_score)}", r.status])
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -9,7 +10,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,13 +18,13 @@ import nbformat
 
 from .batch import FILES_CSV, ClassOptions, Plan, check_selection, complete, plan, write_files_csv
 from .collect import Submission
-from .config import assignments, course_config
+from .config import CONFIG_FILE, assignments, course_config
 from .export import write_outputs
 from .intake import Intake, IntakeError, take_in
 from .progress import Progress
 from .release import ReleaseError, venv_on_path
-from .results import SubmissionResult, zero_cells
-from .reuse import file_digest, record_path, save
+from .results import SubmissionResult, cell_key, zero_cells
+from .reuse import record_path, save, submission_digest
 from .roster import known_identities, read_roster, save_roster
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
 from .templates import cached_template
@@ -35,30 +36,69 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+#: course-root files a template keeps beside source/: the course's options and its autotests
+COURSE_FILES = (CONFIG_FILE, "autotests.yml")
+
+
 @dataclass(frozen=True)
 class Template:
     """A released assignment in a private course folder, with its gradebook, ready to copy."""
 
     assignment: str
     folder: Path
-    notebook_name: str
-    grade_cells: dict[str, float]  #: grade_id -> points, in notebook order
+    notebooks: dict[str, dict[str, float]]  #: notebook name -> {grade_id: points}, in notebook order
+
+    @property
+    def notebook_name(self) -> str:
+        return next(iter(self.notebooks))
+
+    @property
+    def grade_cells(self) -> dict[str, float]:
+        """Every graded cell of the assignment (ids as in the results: results.cell_key)."""
+        return flat_cells(self.notebooks)
+
+
+def flat_cells(notebooks: dict[str, dict[str, float]]) -> dict[str, float]:
+    several = len(notebooks) > 1
+    return {cell_key(name, g, several): p for name, cells in notebooks.items() for g, p in cells.items()}
+
+
+def notebook_cells(folder: Path) -> dict[str, dict[str, float]]:
+    """grade_id -> points of each notebook in `folder` (sorted by name), in notebook order."""
+    found = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        found[path.name] = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+                            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    return found
 
 
 def build_template(root: Path, assignment: str, folder: Path) -> Template:
-    """Copy source/<assignment> into `folder` and let nbgrader record its cells in a gradebook."""
+    """Copy source/<assignment> (and the course's nbgrader_config.py and autotests.yml) into
+    `folder` and let nbgrader record its cells in a gradebook, with the course's options."""
     from nbgrader.apps import NbGraderAPI
 
     shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
+    for name in COURSE_FILES:
+        if (root / name).is_file():
+            shutil.copyfile(root / name, folder / name)
     venv_on_path()
-    outcome = NbGraderAPI(config=course_config(folder, private=True)).generate_assignment(assignment, force=True)
+    api = NbGraderAPI(config=course_config(folder, private=True, course=folder))
+    with _working_directory(folder):  # nbgrader reads the course's autotests.yml from there
+        outcome = api.generate_assignment(assignment, force=True)
     if not outcome["success"]:
         raise ReleaseError(f"cannot prepare {assignment}: {outcome.get('error', '')}")
-    notebooks = sorted((folder / "source" / assignment).glob("*.ipynb"))
-    nb = nbformat.read(notebooks[0], as_version=4)
-    grade_cells = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-                   for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    return Template(assignment, folder, notebooks[0].name, grade_cells)
+    return Template(assignment, folder, notebook_cells(folder / "source" / assignment))
+
+
+@contextlib.contextmanager
+def _working_directory(folder: Path):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 @dataclass
@@ -70,13 +110,8 @@ class Slot:
 
 
 def grade_cells(root: Path, assignment: str) -> dict[str, float]:
-    """grade_id -> points of the assignment's graded cells, in notebook order (from source/)."""
-    notebooks = sorted((root / "source" / assignment).glob("*.ipynb"))
-    if not notebooks:
-        return {}
-    nb = nbformat.read(notebooks[0], as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    """The assignment's graded cells (results.cell_key -> points), in notebook order (from source/)."""
+    return flat_cells(notebook_cells(root / "source" / assignment))
 
 
 def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = None,
@@ -99,6 +134,7 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
         check_available()  # on a cluster, each worker checks its own machine
     out, root = Path(out), Path(root)
     roster = read_roster(options.roster) if options.roster else {}
+    options = course_defaults(root, options)
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch_name:
         scratch = Path(scratch_name)
         intake = _take_in(Path(submissions), root, scratch, out, options, roster)
@@ -116,11 +152,24 @@ def grade(*, submissions: Path, out: Path, root: Path, workers: int | None = Non
     return results
 
 
+def course_defaults(root: Path, options: ClassOptions) -> ClassOptions:
+    """What the options leave open, as the course's nbgrader setup says: its late-penalty plugin
+    (nbgrader_config.py) and each assignment's due date (its gradebook)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from .late import course_due_dates, course_policy
+
+    policy = options.late_policy if options.late_policy is not None else course_policy(root)
+    dues = () if options.due else tuple(course_due_dates(CourseDirectory(config=course_config(root)).db_url).items())
+    return replace(options, late_policy=policy, due_dates=dues)
+
+
 def _take_in(submissions: Path, root: Path, scratch: Path, out: Path, options: ClassOptions,
              roster: dict) -> Intake:
     """The input's submissions; when nothing can be graded, files.csv says why for each file."""
     try:
-        return take_in(submissions, assignments(root), scratch, options.intake, known_identities(roster))
+        names = {a: sorted(p.name for p in (root / "source" / a).glob("*.ipynb")) for a in assignments(root)}
+        return take_in(submissions, assignments(root), scratch, options.intake, known_identities(roster), names)
     except IntakeError as error:
         if error.intake is not None and (error.intake.listed or error.intake.submissions):
             out.mkdir(parents=True, exist_ok=True)
@@ -190,7 +239,7 @@ class Pool:
                                 self.run_all)
         finally:
             slots.put(slot)
-        result.digest, result.key = file_digest(submission.path), key
+        result.digest, result.key = submission_digest(submission), key
         save(record_path(self.out, submission.folder, submission.assignment), result)
         return result
 
@@ -260,9 +309,12 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     (scratch / "units").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{submission.assignment}-", dir=scratch / "units"))
     # nbgrader files a student under a folder: the unit knows the student by the folder name
+    given = dict(submission.notebooks) or {template.notebook_name: submission.path}
     request = {"template": str(template.folder), "assignment": submission.assignment,
                "notebook_name": template.notebook_name, "student_id": submission.folder,
                "submission": str(submission.path.resolve()), "work": str(work / "course"),
+               "notebooks": [[name, str(given[name].resolve()) if name in given else ""] for name in template.notebooks],
+               "cells": template.notebooks, "extra_files": [[rel, str(path.resolve())] for rel, path in submission.extra_files],
                "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid,
                "run_all": run_all}
     started = time.monotonic()
@@ -274,7 +326,9 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
                                   f"grader failure: {error}", zero_cells(grade_cells, str(error)))
     result.seconds = time.monotonic() - started
     result.student_id, result.folder, result.source = submission.student_id, submission.folder, str(submission.path)
-    _collect_files(work / "course", out, submission, template.notebook_name)
+    result.sources = {name: str(path) for name, path in given.items()}
+    for name in template.notebooks:
+        _collect_files(work / "course", out, submission, name)
     return result
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from .config import COURSE_ID, course_config
-from .results import SubmissionResult
+from .config import course_config
+from .results import SubmissionResult, split_key
 
 #: nbgrader's Exchange.timestamp_format (what `nbgrader collect` writes to timestamp.txt)
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
@@ -93,7 +93,7 @@ def merge_results(root: Path, out: Path, results: list[SubmissionResult], db_url
             report.skipped.append((f"{result.student_id}/{result.assignment or '?'}", why))
         else:
             mergeable.append(result)
-    with Gradebook(db_url, COURSE_ID) as gb:
+    with Gradebook(db_url, coursedir.course_id) as gb:
         notebooks = {a: _check_assignment(gb, root, a, [r for r in mergeable if r.assignment == a])
                      for a in sorted({r.assignment for r in mergeable})}
         _record_class(gb, results, mergeable, list(notebooks), roster or {}, due)
@@ -105,9 +105,9 @@ def merge_results(root: Path, out: Path, results: list[SubmissionResult], db_url
                     continue
                 report.replaced_manual.append(key)
             timestamp = _timestamp(result)
-            notebook = notebooks[result.assignment]
-            _lay_out_files(coursedir, out, result, notebook, timestamp)
-            _record(gb, result, notebook, timestamp, _read_executed(out, result, notebook))
+            names = notebooks[result.assignment]
+            _lay_out_files(coursedir, out, result, names, timestamp)
+            _record(gb, result, names, timestamp, {n: _read_executed(out, result, n) for n in names})
             report.merged.append(key)
     return report
 
@@ -131,29 +131,32 @@ def _why_not_merged(result: SubmissionResult) -> str:
     return ""
 
 
-def _check_assignment(gb, root: Path, assignment: str, results: list[SubmissionResult]) -> str:
-    """The graded notebook's name, once the gradebook is known to hold every result's cells."""
+def _check_assignment(gb, root: Path, assignment: str, results: list[SubmissionResult]) -> list[str]:
+    """The graded notebooks' names (those of source/, as the grader grades them), once the
+    gradebook is known to hold every result's cells."""
     from nbgrader.api import MissingEntry
 
-    rerelease = f"run `python -m autograder release {assignment}`, then merge again"
+    rerelease = f"run `python -m autograder release {assignment}` (or nbgrader generate_assignment), then merge again"
     try:
         db_assignment = gb.find_assignment(assignment)
     except MissingEntry:
         raise GradebookError(f"the gradebook has no assignment {assignment!r}: {rerelease}") from None
-    # the notebook the grader grades (grade.build_template): the first in source/
     names = sorted(p.stem for p in (root / "source" / assignment).glob("*.ipynb"))
-    notebook = next((nb for nb in db_assignment.notebooks if names and nb.name == names[0]), None)
-    if notebook is None:
+    known = {nb.name: nb for nb in db_assignment.notebooks}
+    absent = [name for name in names if name not in known]
+    if absent or not names:
         raise GradebookError(f"the gradebook's {assignment} has no notebook "
-                             f"{(names or ['?'])[0]!r}: {rerelease}")
-    points = {cell.name: float(cell.max_score) for cell in notebook.grade_cells}
+                             f"{(absent or ['?'])[0]!r}: {rerelease}")
+    several = len(names) > 1
+    points = {(name if several else "", cell.name): float(cell.max_score)
+              for name in names for cell in known[name].grade_cells}
     for result in results:
         for cell in result.cells:
-            if points.get(cell.grade_id) != cell.max_points:
+            if points.get(split_key(cell.grade_id)) != cell.max_points:
                 raise GradebookError(
                     f"the gradebook's {assignment} is out of date: it has no graded cell "
                     f"{cell.grade_id!r} worth {cell.max_points:g} point(s): {rerelease}")
-    return notebook.name
+    return names
 
 
 def _record_class(gb, results: list[SubmissionResult], mergeable: list[SubmissionResult],
@@ -192,9 +195,9 @@ def _has_manual_entries(gb, result: SubmissionResult) -> bool:
         any(comment.manual_comment for nb in submission.notebooks for comment in nb.comments)
 
 
-def _timestamp(result: SubmissionResult) -> str:
+def _timestamp(result: SubmissionResult) -> str | None:
     """The submission time the intake found, else the timestamp.txt beside a submission in
-    nbgrader's layout, else the file's time (UTC)."""
+    nbgrader's layout; None when unknown (as nbgrader records a submission without timestamp.txt)."""
     from nbgrader.utils import parse_utc
 
     if result.submitted_at:
@@ -207,20 +210,23 @@ def _timestamp(result: SubmissionResult) -> str:
             parse_utc(text)
             return text
         except (ValueError, OverflowError):
-            pass  # unreadable: fall back to the file's time
-    return datetime.fromtimestamp(source.stat().st_mtime, timezone.utc).strftime(TIMESTAMP_FORMAT)
+            pass  # unreadable: unknown
+    return None
 
 
-def _lay_out_files(coursedir, out: Path, result: SubmissionResult, notebook: str, timestamp: str) -> None:
-    """submitted/ gets a copy of the student's file; autograded/ and feedback/ get OUT's files."""
+def _lay_out_files(coursedir, out: Path, result: SubmissionResult, names: list[str], timestamp: str | None) -> None:
+    """submitted/ gets a copy of each notebook as submitted (under the release's name) unless the
+    submissions were graded from the course's submitted/ folder itself: nothing there is ever
+    written. autograded/ and feedback/ get OUT's files."""
     student, assignment = result.folder, result.assignment
     submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
-    submitted.mkdir(parents=True, exist_ok=True)
-    target, source = submitted / f"{notebook}.ipynb", Path(result.source)
-    if not (target.exists() and target.samefile(source)):  # grading submitted/ itself: leave it
-        target.unlink(missing_ok=True)  # an earlier copy may be read-only
-        shutil.copyfile(source, target)
-    _write_timestamp(submitted, timestamp)
+    sources = {Path(name).stem: Path(path) for name, path in result.sources.items()} or \
+        {names[0]: Path(result.source)}
+    if not any(_inside(path, Path(coursedir.root) / coursedir.submitted_directory) for path in sources.values()):
+        submitted.mkdir(parents=True, exist_ok=True)
+        for name, source in sources.items():
+            _replace_with_copy(submitted / f"{name}.ipynb", source)
+        _write_timestamp(submitted, timestamp)
     for step, pattern in (("autograded", "*.ipynb"), ("feedback", "*.html")):
         folder = Path(coursedir.format_path(getattr(coursedir, f"{step}_directory"), student, assignment))
         graded = out / step / student / assignment
@@ -232,8 +238,26 @@ def _lay_out_files(coursedir, out: Path, result: SubmissionResult, notebook: str
         _write_timestamp(folder, timestamp)
 
 
-def _write_timestamp(folder: Path, timestamp: str) -> None:
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _replace_with_copy(target: Path, source: Path) -> None:
+    """`target` becomes a new file with `source`'s bytes (never written through: a link or a hard
+    link at `target` is replaced, not followed)."""
+    if target.exists() and target.samefile(source):
+        return
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    shutil.copyfile(source, partial)
+    partial.replace(target)
+
+
+def _write_timestamp(folder: Path, timestamp: str | None) -> None:
     stamp = folder / "timestamp.txt"
+    if timestamp is None:
+        stamp.unlink(missing_ok=True)  # an earlier submission's
+        return
     if not stamp.is_file() or stamp.read_text().strip() != timestamp:
         stamp.unlink(missing_ok=True)
         stamp.write_text(timestamp)
@@ -245,9 +269,10 @@ def _read_executed(out: Path, result: SubmissionResult, notebook: str):
     return nbformat.read(path, as_version=4) if path.is_file() else None
 
 
-def _record(gb, result: SubmissionResult, notebook: str, timestamp: str, executed) -> None:
+def _record(gb, result: SubmissionResult, names: list[str], timestamp: str | None, executed: dict) -> None:
     """Replace the student's submission with this one: what nbgrader's autograde and its
-    SaveAutoGrades and AssignLatePenalties steps write."""
+    SaveAutoGrades and AssignLatePenalties steps write. A cell awaiting a manual grade keeps no
+    score (needs manual grade); a notebook not submitted scores 0, as in nbgrader."""
     from nbgrader.api import MissingEntry, TaskCell
     from sqlalchemy.exc import SAWarning
 
@@ -262,18 +287,23 @@ def _record(gb, result: SubmissionResult, notebook: str, timestamp: str, execute
     with warnings.catch_warnings():  # nbgrader's add_submission trips SQLAlchemy's autoflush notes
         warnings.simplefilter("ignore", SAWarning)
         submission = gb.add_submission(assignment, student, timestamp=timestamp, extension=extension)
-    points = {cell.grade_id: cell.points for cell in result.cells}
-    answers = {cell.metadata.nbgrader["grade_id"]: cell for cell in (executed.cells if executed else [])
-               if cell.metadata.get("nbgrader", {}).get("solution")}
+    several = len(names) > 1
+    cells: dict[str, dict] = defaultdict(dict)
+    for cell in result.cells:
+        notebook, grade_id = split_key(cell.grade_id)
+        cells[notebook if several else names[0]][grade_id] = cell
     for nb in submission.notebooks:
         nb.flagged = flagged.get(nb.name, False)
         # what AssignLatePenalties stores: None unless a late notebook got a penalty (late.py)
-        nb.late_submission_penalty = result.late_penalty if nb.name == notebook and result.late_penalty else None
+        nb.late_submission_penalty = result.late_penalty if nb.name == names[0] and result.late_penalty else None
         for grade in nb.grades:
-            grade.auto_score = points.get(grade.name) if nb.name == notebook else None
+            cell = cells[nb.name].get(grade.name)
+            grade.auto_score = None if cell is None or cell.manual else cell.points
             grade.needs_manual_grade = grade.auto_score is None
+        answers = {cell.metadata.nbgrader["grade_id"]: cell for cell in (executed.get(nb.name) or {"cells": []})["cells"]
+                   if cell.metadata.get("nbgrader", {}).get("solution")}
         for comment in nb.comments:
-            answer = answers.get(comment.name) if nb.name == notebook else None
+            answer = answers.get(comment.name)
             unchanged = answer is not None and not isinstance(comment.cell, TaskCell) and \
                 _checksum(answer) == gb.find_source_cell(comment.name, nb.name, assignment).checksum
             comment.auto_comment = "No response." if unchanged else None

@@ -57,11 +57,12 @@ class Intake:
 
 
 def take_in(path: Path, assignments: list[str], scratch: Path, options: IntakeOptions = IntakeOptions(),
-            known: dict[str, str] | None = None) -> Intake:
+            known: dict[str, str] | None = None, notebook_names: dict[str, list[str]] | None = None) -> Intake:
     """Read `path` (a folder or a .zip) for the course's `assignments`.
 
     `known`: the roster's ids by LMS identity ("lms:<id>", "name:<full name>"), so LMS downloads
-    are filed under the roster's student ids.
+    are filed under the roster's student ids. `notebook_names`: each assignment's notebooks (the
+    release's file names); in nbgrader's layout a student's notebooks are matched by these names.
     """
     given = Path(path)
     path, prefix, listed = _open(given, scratch)
@@ -84,7 +85,11 @@ def take_in(path: Path, assignments: list[str], scratch: Path, options: IntakeOp
         found = replace(found, assignment=found.assignment or options.default_assignment)
         claims[(found.student_id, found.assignment)].append((found, rel))
     for (student, assignment), group in sorted(claims.items()):
-        intake.submissions.append(_latest(group, path, prefix, intake.listed, assignments))
+        names = (notebook_names or {}).get(assignment, [])
+        if name == "nbgrader" and names:
+            intake.submissions.append(_by_name(group, names, path, prefix, intake.listed, files, assignments))
+        else:
+            intake.submissions.append(_latest(group, path, prefix, intake.listed, assignments))
     if name == "nbgrader":
         intake.submissions += _empty_folders(path, files, layout, prefix)
     _refuse_nothing(intake, given, assignments)
@@ -185,6 +190,43 @@ def _latest(group: list[tuple[Claim, PurePosixPath]], root: Path, prefix: str, l
         f"one of {assignments}, or pass --assignment ID when every file is for one assignment")
     return Submission(claim.student_id, claim.assignment, notebook, problem, origin, claim.name,
                       claim.lms_id, claim.late, submitted)
+
+
+def _by_name(group: list[tuple[Claim, PurePosixPath]], names: list[str], root: Path, prefix: str,
+             listed: list[Listed], files: list[PurePosixPath], assignments: list[str]) -> Submission:
+    """nbgrader's layout: the notebooks named as the release's, graded together; every other
+    notebook of the folder is listed, never graded in place of one of them. A folder holding none
+    of them: with a single notebook expected, the latest file is graded as it (see _latest)."""
+    group.sort(key=lambda item: item[0].rank)
+    folder = group[-1][1].parent
+    found = {rel.name: (claim, rel) for claim, rel in group if rel.parent == folder and rel.name in names}
+    if not found and len(names) == 1:
+        return replace(_latest(group, root, prefix, listed, assignments),
+                       extra_files=_extra_files(folder, files, root))
+    expected = ", ".join(names)
+    for claim, rel in group:
+        if rel.name not in found or found[rel.name][1] != rel:
+            why = (f"extra notebook: not one of the assignment's notebooks ({expected}); not graded"
+                   if rel.parent == folder else f"superseded: {prefix}{folder}/ is graded (the latest)")
+            listed.append(Listed(prefix + str(rel), why, claim.student_id, claim.assignment))
+    claim, rel = found[names[0]] if names[0] in found else group[-1]
+    submitted = claim.submitted_at or read_timestamp(root / folder)
+    if not found:
+        return Submission(claim.student_id, claim.assignment, None,
+                          f"missing: none of the assignment's notebooks ({expected}) in {folder.name}/",
+                          f"{prefix}{folder}/", submitted_at=submitted)
+    first = next(found[n][1] for n in names if n in found)
+    return Submission(claim.student_id, claim.assignment, root / first, "", prefix + str(first),
+                      submitted_at=submitted,
+                      notebooks=tuple((n, root / found[n][1]) for n in names if n in found),
+                      extra_files=_extra_files(folder, files, root))
+
+
+def _extra_files(folder: PurePosixPath, files: list[PurePosixPath], root: Path) -> tuple[tuple[str, Path], ...]:
+    """The files under a student's assignment folder other than notebooks and timestamp.txt."""
+    return tuple((rel.relative_to(folder).as_posix(), root / rel) for rel in files
+                 if rel.is_relative_to(folder) and rel.suffix != ".ipynb" and rel != folder / "timestamp.txt"
+                 and not _ignored(rel) and not (root / rel).is_symlink())
 
 
 def _empty_folders(root: Path, files: list[PurePosixPath], layout: Layout, prefix: str) -> list[Submission]:

@@ -37,7 +37,8 @@ def parse_timestamp(text: str) -> datetime | None:
 
     text = text.strip()
     try:
-        if len(text.split(" ")) == 3 and text.split(" ")[2].isalpha():  # "... UTC", as nbgrader writes it
+        if len(text.split(" ")) == 3 and re.fullmatch(r"[A-Za-z][A-Za-z_/+-]*", text.split(" ")[2]):
+            # "... UTC" as nbgrader writes it, or a zone name ("America/Los_Angeles")
             naive_utc = parse_utc(text)
         else:  # parse_utc would read a "+0100" offset as 100 seconds
             moment = dateutil.parser.parse(text)
@@ -93,7 +94,8 @@ class LatePolicy:
                              "(of the maximum), per started day late")
         return cls("per-day", float(match[1]), bool(match[2]))
 
-    def penalty(self, score: float, max_score: float, late_by: float | None) -> float | None:
+    def penalty(self, score: float, max_score: float, late_by: float | None,
+                student_id: str = "") -> float | None:
         """The penalty for a late notebook (None: none assigned), kept within [0, score] as nbgrader does."""
         if self.method == "none" or late_by == 0:
             return None
@@ -108,3 +110,61 @@ class LatePolicy:
         if self.method != "per-day":
             return self.method
         return f"per-day:{self.per_day:g}{'%' if self.percent else ''}"
+
+
+@dataclass(frozen=True)
+class CoursePlugin:
+    """The course's own late-penalty plugin, as its nbgrader_config.py sets it
+    (`AssignLatePenalties.plugin_class`, `LateSubmissionPlugin.penalty_method`), called as
+    nbgrader's AssignLatePenalties calls it, the result kept within [0, score]."""
+
+    root: str
+
+    def _plugin(self):
+        import sys
+
+        from nbgrader.plugins import LateSubmissionPlugin
+        from traitlets.utils.importstring import import_item
+
+        from .config import load_course_config
+
+        config = load_course_config(self.root)
+        chosen = config.get("AssignLatePenalties", {}).get("plugin_class", LateSubmissionPlugin)
+        if isinstance(chosen, str):
+            sys.path.insert(0, str(Path(self.root).resolve()))  # the course's own module
+            try:
+                chosen = import_item(chosen)
+            finally:
+                sys.path.pop(0)
+        return chosen(config=config)
+
+    def penalty(self, score: float, max_score: float, late_by: float | None,
+                student_id: str = "") -> float | None:
+        if late_by == 0:
+            return None
+        raw = self._plugin().late_submission_penalty(student_id, score, late_by if late_by is not None else DAY_S)
+        return None if raw is None else min(max(float(raw), 0.0), score)
+
+    def __str__(self) -> str:
+        return "the course's late-submission plugin (nbgrader_config.py)"
+
+
+def course_policy(root: Path) -> CoursePlugin | None:
+    """The course's plugin when its nbgrader_config.py chooses a late penalty, else None."""
+    from .config import load_course_config
+
+    config = load_course_config(root)
+    chosen = "plugin_class" in config.get("AssignLatePenalties", {}) or \
+        "penalty_method" in config.get("LateSubmissionPlugin", {})
+    return CoursePlugin(str(root)) if chosen else None
+
+
+def course_due_dates(db_url: str) -> dict[str, datetime]:
+    """Each assignment's due date in the course's gradebook (nbgrader db assignment add --duedate)."""
+    from nbgrader.api import Gradebook
+
+    prefix = "sqlite:///"
+    if db_url.startswith(prefix) and not Path(db_url[len(prefix):]).is_file():
+        return {}
+    with Gradebook(db_url) as gb:
+        return {a.name: a.duedate.replace(tzinfo=timezone.utc) for a in gb.assignments if a.duedate}

@@ -35,6 +35,7 @@ class CellResult:
     max_points: float
     passed: bool
     message: str = ""  #: the check's message when the cell failed
+    manual: bool = False  #: awaits a human's grade (a written answer): 0 points until then, not a 0
 
 
 @dataclass
@@ -61,6 +62,7 @@ class SubmissionResult:
     late: bool = False               #: after the due date, or marked late by the LMS
     late_penalty: float = 0.0        #: points taken off for lateness (late.py)
     on_roster: bool | None = None    #: None when no roster was given
+    sources: dict[str, str] = field(default_factory=dict)  #: notebook name -> the submitted file graded as it
 
     def __post_init__(self):
         if not self.folder and self.student_id:
@@ -91,7 +93,7 @@ class SubmissionResult:
         try:
             cells = [CellResult(grade_id=str(c["grade_id"]), points=float(c["points"]),
                                 max_points=float(c["max_points"]), passed=bool(c["passed"]),
-                                message=str(c.get("message", "")))
+                                message=str(c.get("message", "")), manual=bool(c.get("manual", False)))
                      for c in data.get("cells", [])]
             result = cls(student_id=str(data["student_id"]), assignment=str(data["assignment"]),
                          status=str(data["status"]), detail=str(data.get("detail", "")),
@@ -103,7 +105,8 @@ class SubmissionResult:
                          late=bool(data.get("late", False)),
                          late_penalty=float(data.get("late_penalty", 0.0)),
                          on_roster=None if data.get("on_roster") is None else bool(data["on_roster"]),
-                         phases={str(k): float(v) for k, v in (data.get("phases") or {}).items()})
+                         phases={str(k): float(v) for k, v in (data.get("phases") or {}).items()},
+                         sources={str(k): str(v) for k, v in (data.get("sources") or {}).items()})
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ResultError(f"malformed result: {error!r}") from None
         if result.status not in STATUSES:
@@ -119,3 +122,16 @@ class SubmissionResult:
 def zero_cells(grade_cells: dict[str, float], message: str) -> list[CellResult]:
     """Every graded cell at 0 points, e.g. for a submission that could not run."""
     return [CellResult(grade_id, 0.0, points, False, message) for grade_id, points in grade_cells.items()]
+
+
+def cell_key(notebook: str, grade_id: str, several: bool) -> str:
+    """A graded cell's id in the results: its grade_id, as `<notebook>/<grade_id>` when the
+    assignment has several notebooks (nbgrader's grade ids are unique per notebook only, and
+    never contain a `/`)."""
+    return f"{notebook.removesuffix('.ipynb')}/{grade_id}" if several else grade_id
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(notebook stem or '', grade_id) of a `cell_key`."""
+    notebook, _, grade_id = key.rpartition("/")
+    return notebook, grade_id

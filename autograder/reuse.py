@@ -38,17 +38,33 @@ def code_fingerprint() -> str:
 
 
 def assignment_fingerprint(root: Path, assignment: str) -> str:
-    """The assignment as the course defines it: its source/ and release/ folders."""
+    """The assignment as the course defines it: its source/ and release/ folders, and the course's
+    nbgrader_config.py and autotests.yml."""
+    from .grade import COURSE_FILES
+
     digest = hashlib.sha256()
     for step in ("source", "release"):
         digest.update(step.encode())
         if (root / step / assignment).is_dir():
             _hash_tree(digest, root / step / assignment)
+    for name in COURSE_FILES:
+        if (root / name).is_file():
+            digest.update(name.encode() + b"\0" + (root / name).read_bytes())
     return digest.hexdigest()
 
 
 def file_digest(path: Path | None) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else ""
+
+
+def submission_digest(submission) -> str:
+    """The submitted file's sha256; with several notebooks or other files, of all of them."""
+    if not submission.notebooks and not submission.extra_files:
+        return file_digest(submission.path)
+    digest = hashlib.sha256()
+    for name, path in (*submission.notebooks, *submission.extra_files):
+        digest.update(f"{name}\0{file_digest(path)}\0".encode())
+    return digest.hexdigest()
 
 
 def unit_key(submission: str, assignment: str, settings: dict) -> str:

@@ -15,8 +15,30 @@ import copy
 from nbformat import NotebookNode
 
 
+#: the flags that make a cell part of grading
+ROLE_KEYS = ("grade", "solution", "locked", "task")
+
+
 def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _grading(meta: dict) -> dict:
+    """What of a cell's nbgrader metadata decides its grading: its role, id and points. nbgrader's
+    checksum, schema version and cell_type record are bookkeeping, and old schemas leave false
+    flags out and may write points as text."""
+    role = {key: bool(meta.get(key)) for key in ROLE_KEYS}
+    points = meta.get("points") if role["grade"] or role["task"] else None
+    try:
+        points = None if points is None else float(points)
+    except (TypeError, ValueError):
+        pass
+    return {**role, "grade_id": meta.get("grade_id"), "points": points}
+
+
+def is_inert(meta: dict) -> bool:
+    """nbgrader metadata that gives the cell no role (all flags false): an ordinary cell."""
+    return not any(meta.get(key) for key in ROLE_KEYS)
 
 
 def is_test_cell(cell) -> bool:
@@ -35,7 +57,8 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
     for cell in nb.cells:
         meta = _meta(cell)
         grade_id = meta.get("grade_id")
-        if not meta:
+        if not meta or is_inert(meta):  # an ordinary cell: metadata of no role is dropped, silently
+            cell.get("metadata", {}).pop("nbgrader", None)
             cells.append(cell)
             continue
         if grade_id not in official_cells or grade_id in seen:
@@ -47,13 +70,17 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
         seen.add(grade_id)
         reference = official_cells[grade_id]
         if is_test_cell(reference) or _meta(reference).get("locked"):
-            if cell.cell_type != reference.cell_type or cell.source != reference.source or meta != _meta(reference):
+            if cell.cell_type != reference.cell_type or cell.source != reference.source or \
+                    _grading(meta) != _grading(_meta(reference)):
                 flags.append(f"cell {grade_id!r} was edited (source, type or points): restored")
             cells.append(_copy_of(reference, cell))
-        else:  # the student's answer: keep the code, restore type and metadata
-            if cell.cell_type != reference.cell_type or meta != _meta(reference):
-                flags.append(f"cell {grade_id!r} had its type or grading metadata changed: restored")
+        else:  # the student's answer: keep the code, restore type and metadata (old schemas too)
+            if cell.cell_type != reference.cell_type:
+                flags.append(f"cell {grade_id!r} had its type changed: restored")
                 cell = _copy_of(reference, cell, source=cell.source)
+            elif _grading(meta) != _grading(_meta(reference)):
+                flags.append(f"cell {grade_id!r} had its grading metadata changed: restored")
+            cell.metadata["nbgrader"] = copy.deepcopy(_meta(reference))
             cells.append(cell)
     for position, grade_id in enumerate(order):
         if grade_id in seen:

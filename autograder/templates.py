@@ -35,9 +35,12 @@ def cache_root() -> Path:
 def _digest(root: Path, assignment: str) -> str:
     from importlib.metadata import version  # not `import nbgrader`: that takes seconds
 
+    from .grade import COURSE_FILES
+
     digest = hashlib.sha256(f"nbgrader {version('nbgrader')}\n".encode())
     package = Path(__file__).parent
-    for path in sorted((root / "source" / assignment).rglob("*")) + sorted(package.glob("*.py")):
+    course_files = [root / name for name in COURSE_FILES]
+    for path in sorted((root / "source" / assignment).rglob("*")) + sorted(package.glob("*.py")) + course_files:
         if path.is_file():
             digest.update(f"{path.name}\n".encode() + path.read_bytes())
     return digest.hexdigest()[:24]
@@ -70,7 +73,7 @@ def cached_template(root: Path, assignment: str, scratch: Path):
     if record.is_file():
         try:
             data = json.loads(record.read_text())
-            return Template(assignment, folder, data["notebook_name"], data["grade_cells"])
+            return Template(assignment, folder, data["notebooks"])
         except (OSError, ValueError, KeyError):
             pass  # damaged: rebuild below
     try:
@@ -82,8 +85,7 @@ def cached_template(root: Path, assignment: str, scratch: Path):
     alembic_head_in_process()
     try:
         template = build_template(root, assignment, building / "t")
-        (building / "t" / RECORD).write_text(json.dumps({"notebook_name": template.notebook_name,
-                                                        "grade_cells": template.grade_cells}))
+        (building / "t" / RECORD).write_text(json.dumps({"notebooks": template.notebooks}))
         try:
             os.rename(building / "t", folder)  # atomic; another run may have won the race
         except OSError:

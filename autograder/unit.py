@@ -23,7 +23,7 @@ from .feedback import strip_ansi
 from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
 from .privatedb import write_without_sync
 from .release import venv_on_path
-from .results import CellResult, SubmissionResult, zero_cells
+from .results import CellResult, SubmissionResult, cell_key, zero_cells
 from .sandbox import Limits, prepare_scratch, remove_tree
 from .sanitize import is_test_cell, sanitize
 from .skipping import RESEED, Skipped, skip_cells
@@ -35,47 +35,91 @@ LIMIT_SIGNS = {"memory": ("MemoryError", "can't allocate memory"),
                "process": ("Resource temporarily unavailable", "can't start new thread"),
                "file-size": ("File too large",)}
 LEDGER_MARK = "DLCOURSE-LEDGER "
+MANUAL = "awaits manual grading"
 #: prepended to every submission: identical results when a submission is graded twice; plain
 #: tracebacks (IPython's default context mode takes ~85 ms per error, ~2 s for an untouched stub)
 SEED_CELL = RESEED + '\nget_ipython().run_line_magic("xmode", "Plain")'
-#: appended to every submission: which check suites passed, in which cells (see _core.ledger)
-LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_\n"
-               f"print({LEDGER_MARK!r} + _json_.dumps([_core_._execution_count(), _core_.ledger()]))")
+#: appended to a submission whose tests call check helpers: which check suites passed, in which
+#: cells (see _core.ledger); published as display data, so a student's silenced stdout cannot hide it
+LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_, IPython.display as _display_\n"
+               f"_display_.publish_display_data({{'text/plain': {LEDGER_MARK!r} + "
+               "_json_.dumps([_core_._execution_count(), _core_.ledger()])})")
 
 
-def prepare(request: dict, nb) -> tuple[list[str], Skipped]:
-    """Lay out work/{gradebook.db, source/<a>/, submitted/<student>/<a>/<nb>.ipynb}.
+def notebooks_of(request: dict) -> list[tuple[str, str]]:
+    """(release name, submitted file or '' when missing) of every notebook of the assignment."""
+    return [tuple(pair) for pair in request.get("notebooks") or [(request["notebook_name"], request["submission"])]]
+
+
+def cells_of(request: dict) -> dict[str, dict[str, float]]:
+    """grade_id -> points per notebook name (one notebook: the request's grade_cells)."""
+    return request.get("cells") or {request["notebook_name"]: request["grade_cells"]}
+
+
+def prepare_course(request: dict) -> None:
+    """Lay out work/{gradebook.db, source/<a>/} and the student's other files in submitted/."""
+    work, template = Path(request["work"]), Path(request["template"])
+    assignment = request["assignment"]
+    (work / "source").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(template / "source" / assignment, work / "source" / assignment, dirs_exist_ok=True)
+    shutil.copyfile(template / "gradebook.db", work / "gradebook.db")
+    folder = work / "submitted" / request["student_id"] / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    _copy_extra_files(request, folder)
+
+
+def _copy_extra_files(request: dict, folder: Path) -> None:
+    """The student's non-notebook files (nbgrader's layout), read from the input, copied into `folder`."""
+    for relative, path in request.get("extra_files", []):
+        target = folder / relative
+        if Path(path).is_file() and target.resolve().is_relative_to(folder.resolve()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+
+def prepare(request: dict, nb, name: str | None = None) -> tuple[list[str], Skipped]:
+    """Write the submission `nb` of notebook `name` into work/submitted/<student>/<a>/<name>.
 
     The submission `nb` (as read from the student's file) has its graded cells restored from the
     official release (see sanitize.py), the cells its grade does not depend on replaced (see
     skipping.py; all run with `run_all`), and is written into the private copy; the student's
     file is never touched. Returns the tampering flags and the skipped cells.
     """
+    name = name or request["notebook_name"]
     work, template = Path(request["work"]), Path(request["template"])
-    assignment, student = request["assignment"], request["student_id"]
-    (work / "source").mkdir(parents=True, exist_ok=True)
-    shutil.copytree(template / "source" / assignment, work / "source" / assignment, dirs_exist_ok=True)
-    shutil.copyfile(template / "gradebook.db", work / "gradebook.db")
-    official = nbformat.read(template / "release" / assignment / request["notebook_name"], as_version=4)
+    if not (work / "gradebook.db").is_file():
+        prepare_course(request)
+    official = nbformat.read(template / "release" / request["assignment"] / name, as_version=4)
     flags = sanitize(nb, official)
     skipped = skip_cells(nb, official, run_all=request.get("run_all", False))
     nb.cells.insert(0, nbformat.v4.new_code_cell(SEED_CELL))
-    nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
-    target = work / "submitted" / student / assignment / request["notebook_name"]
+    if uses_ledger(official):
+        nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
+    target = work / "submitted" / request["student_id"] / request["assignment"] / name
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return flags, skipped
 
 
-def prepare_sandbox(request: dict, host=None) -> None:
-    """The kernel's only writable folder: the released assignment's files, nothing else.
+def prepare_sandbox(request: dict, host=None, excluded: tuple[str, ...] = ()) -> None:
+    """The kernel's only writable folder: the student's other files, then the released
+    assignment's files over them (not those the course lists in `Autograde.exclude_overwriting`),
+    as nbgrader's autograde lays out its folder.
 
     With a warm `host` (warm.KernelHost) the folder lies in the host's sandbox, whose zygote
     forks the kernel; else a cold kernel starts in a sandbox of its own.
     """
     scratch = host.new_unit() if host is not None else Path(request["work"]) / "kernel"
+    scratch.mkdir(parents=True, exist_ok=True)
+    _copy_extra_files(request, scratch)
     release = Path(request["template"]) / "release" / request["assignment"]
-    shutil.copytree(release, scratch, ignore=shutil.ignore_patterns("*.ipynb"), dirs_exist_ok=True)
+    kept = {str(Path(e)) for e in excluded}
+
+    def ignore(folder, names):
+        relative = Path(folder).relative_to(release)
+        return [n for n in names if n.endswith(".ipynb") or str(relative / n) in kept]
+
+    shutil.copytree(release, scratch, ignore=ignore, dirs_exist_ok=True)
     prepare_scratch(scratch, request.get("uid"))  # before any student code runs there
     SandboxedKernelManager.settings = {"scratch": str(scratch), "uid": request.get("uid"),
                                        "limits": request["limits"], "host": host}
@@ -145,10 +189,27 @@ def strip_course_cells(nb):
     return nb.cells.pop() if nb.cells and nb.cells[-1].source == LEDGER_CELL else None
 
 
+def checks_needed(cell) -> int:
+    """How many `assert check_...` lines of a test cell the kernel runs (each must leave a passed suite)."""
+    kernel_source = verdicts.plan(cell.source).kernel_source
+    return sum(line.lstrip().startswith("assert check_") for line in kernel_source.splitlines())
+
+
+def uses_ledger(official) -> bool:
+    """Whether the course's test cells call check helpers (dlcourse.checks): only then is the ledger kept."""
+    return any(is_test_cell(cell) and checks_needed(cell) for cell in official.cells)
+
+
+def _ledger_text(outputs) -> str:
+    """The ledger cell's report: printed (stream) or published (display data)."""
+    return "".join(o.get("text", "") if o.output_type == "stream" else o.get("data", {}).get("text/plain", "")
+                   for o in outputs) + "\n"
+
+
 def verify_ledger(nb, ledger_cell) -> list[str]:
     """Grade ids of test cells that passed with fewer passed check suites than `assert check_` lines."""
     outputs = ledger_cell.outputs if ledger_cell else []
-    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    text = _ledger_text(outputs)
     report = next((ln for ln in text.splitlines() if ln.startswith(LEDGER_MARK)), None)
     counts: list = []
     if report is not None and ledger_cell.get("execution_count") is not None:
@@ -163,15 +224,14 @@ def verify_ledger(nb, ledger_cell) -> list[str]:
         passed = not any(o.output_type == "error" for o in cell.get("outputs", []))
         if is_test_cell(cell) and passed:
             # every `assert check_...` of the official cell must have left a passed suite behind
-            kernel_source = verdicts.plan(cell.source).kernel_source  # what the kernel ran of it
-            needed = sum(line.lstrip().startswith("assert check_") for line in kernel_source.splitlines())
-            if report is None or counts.count(cell.get("execution_count")) < needed:
+            needed = checks_needed(cell)
+            if needed and (report is None or counts.count(cell.get("execution_count")) < needed):
                 unproven.append(cell.metadata["nbgrader"]["grade_id"])
     return unproven
 
 
 def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
-                unproven: list[str]) -> list[CellResult]:
+                unproven: list[str], name: str | None = None) -> list[CellResult]:
     """Each graded cell's points, decided by the grader, never by what the cell displayed.
 
     A test cell earns its points when it ran and raised nothing (and, for `assert check_` lines,
@@ -184,16 +244,20 @@ def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
     from nbgrader.api import Gradebook
 
     ran = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if is_test_cell(c)}
-    notebook = Path(request["notebook_name"]).stem
+    name = name or request["notebook_name"]
+    notebook, several = Path(name).stem, len(cells_of(request)) > 1
     cells = []
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
         submitted = gradebook.find_submission_notebook(notebook, request["assignment"], request["student_id"])
         grades = {g.name: g for g in submitted.grades}
-        for grade_id, points in request["grade_cells"].items():
+        for grade_id, points in cells_of(request)[name].items():
             grade, cell = grades.get(grade_id), ran.get(grade_id)
             message = messages.get(grade_id, "test cell missing")
-            if cell is None:  # not a test cell: nbgrader's own score (manual grading)
-                score = float(grade.score or 0.0) if grade is not None else 0.0
+            manual = False
+            if cell is None:  # not a test cell: nbgrader's own score, None while it awaits a human
+                manual = grade is not None and bool(grade.needs_manual_grade)
+                score = 0.0 if manual or grade is None else float(grade.score or 0.0)
+                message = MANUAL if manual else ("" if grade is not None else message)
             else:
                 if cell.get("execution_count") is None and not message:
                     message = "not run"
@@ -203,38 +267,50 @@ def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
                 score = points if not message else 0.0
                 if grade is not None:
                     grade.auto_score = score
-            cells.append(CellResult(grade_id, score, points, passed=score >= points and not message,
-                                    message=message))
+            cells.append(CellResult(cell_key(name, grade_id, several), score, points,
+                                    passed=score >= points and not message, message=message, manual=manual))
         gradebook.db.commit()
     return cells
 
 
 def grade_unit(request: dict, host=None) -> dict:
-    """Grade the submission described by `request`; return a SubmissionResult as a dict.
+    """Grade the submission described by `request` (every notebook of the assignment at once, in
+    one nbgrader autograde); return a SubmissionResult as a dict.
 
     `host`: a started warm.KernelHost whose zygote forks the kernel (see worker.py).
     """
     from nbgrader.apps import NbGraderAPI
 
     started, clock = time.monotonic(), Clock()
+    notebooks, several = notebooks_of(request), len(cells_of(request)) > 1
     result = SubmissionResult(request["student_id"], request["assignment"], "ok",
                               source=request["submission"])
-    nb, problem = read_notebook(Path(request["submission"]))
-    if problem:
+    read = {name: read_notebook(Path(path)) if path else (None, "") for name, path in notebooks}
+    problems = {name: problem for name, (_, problem) in read.items() if problem}
+    present = {name: nb for name, (nb, _) in read.items() if nb is not None}
+    if not present:
+        problem = "; ".join(f"{name}: {why}" if several else why for name, why in problems.items()) or \
+            "no notebook of the assignment was submitted"
         result.status, result.detail = "invalid", problem
         result.cells = zero_cells(request["grade_cells"], problem)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
-    result.flags, skipped = prepare(request, nb)
+    prepare_course(request)
+    skipped = {}
+    for name, nb in present.items():
+        flags, skipped[name] = prepare(request, nb, name)
+        result.flags += [f"{Path(name).stem}: {flag}" if several else flag for flag in flags]
     limits = Limits(**request["limits"])
     GuardedExecute.output_limit_bytes = limits.output_kb * 1024
+    work = Path(request["work"])
+    config = course_config(work, limits.cell_timeout_s, private=True, course=Path(request["template"]))
     if request["sandbox"]:
-        prepare_sandbox(request, host)
+        excluded = tuple(config.Autograde.get("exclude_overwriting", {}).get(request["assignment"], ()))
+        prepare_sandbox(request, host, excluded)
     else:
         SandboxedKernelManager.settings = None
-    work = Path(request["work"])
     write_without_sync(work)  # the unit's gradebook is a throwaway copy
     venv_on_path()
-    api = NbGraderAPI(config=course_config(work, limits.cell_timeout_s, private=True))
+    api = NbGraderAPI(config=config)
     prepared = time.monotonic()
     clock.lap("prepare")
     outcome = api.autograde(request["assignment"], request["student_id"], force=True, create=True)
@@ -244,20 +320,27 @@ def grade_unit(request: dict, host=None) -> dict:
         result.status, result.detail = "error", _last_error_line(log)
         result.cells = zero_cells(request["grade_cells"], result.detail)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
-    autograded = work / "autograded" / request["student_id"] / request["assignment"] / request["notebook_name"]
-    executed = nbformat.read(autograded, as_version=4)
-    result.cell_seconds = execution_seconds(executed)
-    breakdown = {**cell_breakdown(executed, {SEED_CELL, LEDGER_CELL}),
-                 "skipped": len(skipped.originals)}
-    skipped.restore(executed)  # feedback shows each skipped cell's source, "not run during grading"
-    ledger_cell = strip_course_cells(executed)
-    autograded.chmod(0o644)  # nbgrader leaves it read-only (444): only root could rewrite it
-    nbformat.write(executed, autograded)  # what feedback is made from
-    unproven = verify_ledger(executed, ledger_cell)
-    messages, timed_out, died, limit = cell_messages(executed)
-    if died:  # the ledger cell never ran: nothing to verify against
-        unproven = []
-    result.cells = score_cells(executed, work, request, messages, unproven)
+    breakdown: dict[str, float] = {}
+    died, timed_out, limit = "", False, ""
+    cells_by_notebook = {}
+    for name in present:
+        executed, notebook_breakdown, ledger_cell = _finish_notebook(work, request, name, skipped[name])
+        result.cell_seconds += execution_seconds(executed)
+        breakdown = {k: breakdown.get(k, 0.0) + v for k, v in notebook_breakdown.items()}
+        unproven = verify_ledger(executed, ledger_cell)
+        messages, notebook_timed_out, notebook_died, notebook_limit = cell_messages(executed)
+        if notebook_died:  # the ledger cell never ran: nothing to verify against
+            unproven = []
+            died = died or (f"{name}, {notebook_died}" if several else notebook_died)
+        timed_out = timed_out or notebook_timed_out
+        limit = limit or notebook_limit
+        cells_by_notebook[name] = score_cells(executed, work, request, messages, unproven, name)
+    for name, cells in cells_of(request).items():
+        if name not in present:
+            why = f"{name}: {problems[name]}" if name in problems else f"{name} was not submitted"
+            cells_by_notebook[name] = [CellResult(cell_key(name, g, several), 0.0, p, False, why)
+                                       for g, p in cells.items()]
+    result.cells = [cell for name in cells_of(request) for cell in cells_by_notebook[name]]
     for cell in result.cells:
         if "tampering detected" in cell.message:
             result.flags.append(f"{cell.grade_id}: {cell.message.split('tampering detected: ', 1)[-1]}")
@@ -270,8 +353,10 @@ def grade_unit(request: dict, host=None) -> dict:
         result.detail = f"a cell ran longer than {limits.cell_timeout_s} s and was interrupted"
     elif result.flags:
         result.status, result.detail = "tampered", "; ".join(result.flags)
-    if limit and not result.detail:
-        result.detail = limit
+    not_graded = [f"{name}: {problems.get(name) or 'not submitted'}" for name in cells_of(request)
+                  if name not in present]
+    for note in ([limit] if limit else []) + not_graded:
+        result.detail = f"{result.detail}; {note}" if result.detail else note
     graded = time.monotonic()
     clock.lap("scoring")
     if request["sandbox"] and host is None:
@@ -285,6 +370,19 @@ def grade_unit(request: dict, host=None) -> dict:
           f"{graded - prepared:.2f} s (cells {result.cell_seconds:.2f} s), feedback "
           f"{time.monotonic() - graded:.2f} s", file=sys.stderr, flush=True)
     return {**result.to_dict(), "seconds": time.monotonic() - started}
+
+
+def _finish_notebook(work: Path, request: dict, name: str, skipped: Skipped):
+    """The executed notebook `name` as feedback should show it (skipped cells restored, the
+    grader's own cells removed, written back), its seconds per kind of cell, and its ledger cell."""
+    autograded = work / "autograded" / request["student_id"] / request["assignment"] / name
+    executed = nbformat.read(autograded, as_version=4)
+    breakdown = {**cell_breakdown(executed, {SEED_CELL, LEDGER_CELL}), "skipped": len(skipped.originals)}
+    skipped.restore(executed)  # feedback shows each skipped cell's source, "not run during grading"
+    ledger_cell = strip_course_cells(executed)
+    autograded.chmod(0o644)  # nbgrader leaves it read-only (444): only root could rewrite it
+    nbformat.write(executed, autograded)  # what feedback is made from
+    return executed, breakdown, ledger_cell
 
 
 def _last_error_line(log: str) -> str:

@@ -22,7 +22,7 @@ from autograder.sandbox import SandboxUnavailable, check_available
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
-TIMING = ("seconds", "cell_seconds", "source", "digest", "phases")
+TIMING = ("seconds", "cell_seconds", "source", "sources", "digest", "phases")
 STARTUP_S = 300  # scheduler, then workers: seconds on an idle machine, much longer on a loaded one
 
 
