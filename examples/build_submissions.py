@@ -22,7 +22,7 @@ CAROL = {  # grade_id -> the code carol handed in (None: left as released)
     "mse": "solution",
     "fit_least_squares": "solution",
     "underfitting_answer": "solution",
-    "more_data_answer": 'more_data_gap = "grows"',
+    "more_data_answer": "train_mse_degree8 = 0.01",  # the noise variance: forgets the 1 - P/N
     "kfold_indices": '''def kfold_indices(n, k):
     """K-fold split, D2L style."""
     fold_size = n // k

@@ -38,7 +38,7 @@ REGISTRY: dict[str, tuple[Exercise, ...]] = {
         ("Exercise 2", "test_mse", "mse"),
         ("Exercise 3", "test_fit_least_squares", "fit_least_squares"),
         ("Question 1", "test_underfitting_answer", "underfitting_degree"),
-        ("Question 2", "test_more_data_answer", "more_data_gap"),
+        ("Question 2", "test_more_data_answer", "train_mse_degree8"),
         ("Exercise 4", "test_fit_sgd", "fit_sgd"),
         ("Question 3", "test_sgd_answer", "sgd_overfits"),
         ("Exercise 5", "test_kfold_indices", "kfold_indices"),

@@ -19,13 +19,13 @@ from ._render import new_figure, redraw_on_change, widgets_or_none
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 
-#: Weight initializers by name; None keeps nn.Linear's own default, U(±1/√fan_in).
+#: Weight initializers by name; None keeps nn.Linear's own default weights, U(±1/√fan_in) (no biases here).
 INITIALIZERS = {
     "N(0, 0.01²)": lambda w: nn.init.normal_(w, mean=0.0, std=0.01),
     "N(0, 1)": lambda w: nn.init.normal_(w, mean=0.0, std=1.0),
     "Xavier": nn.init.xavier_uniform_,
     "Kaiming": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
-    "PyTorch default": None,
+    "default weights": None,
 }
 WIDTH, BATCH_SIZE = 128, 128
 

@@ -10,7 +10,7 @@ import torch
 
 from dlcourse.checks._core import (call, expect_close, expect_raises, expect_scalar_close,
                                    fail, run_suite)
-from dlcourse.checks.answers import check_answer, check_choice
+from dlcourse.checks.answers import check_answer, check_choice, check_number
 
 
 def test_run_suite_passes_and_prints_one_line(capsys):
@@ -85,3 +85,33 @@ def test_choice_and_answer():
     with pytest.raises(AssertionError) as failure:
         check_answer("q", 2, 1, hint="look again")
     assert "1" not in str(failure.value).replace("q:", "")  # never reveals the answer
+
+
+def test_number_form():
+    with pytest.raises(AssertionError, match="not answered yet"):
+        check_number("q", None)
+    for not_a_number in ("0.25", True, float("nan"), float("inf"), [0.25]):
+        with pytest.raises(AssertionError, match="finite Python number"):
+            check_number("q", not_a_number)
+    assert check_number("q", 1) and check_number("q", 0.25)
+
+
+def test_numeric_answer_within_its_relative_tolerance():
+    assert check_answer("q", 1 / 6, 0.1667, hint="h", rel_tol=0.01)
+    assert check_answer("q", 0.1667, 1 / 6, hint="h", rel_tol=0.01)
+    assert check_answer("q", 3, 3.16, hint="h", rel_tol=0.06)  # an int answer is a number too
+    assert check_answer("q", -0.0099, -0.01, hint="h", rel_tol=0.02)
+    for wrong in (0.17 * 1.02, 0.5, -1 / 6, 0.0):
+        with pytest.raises(AssertionError, match="not within 1% of the answer we expected. Hint: h") as failure:
+            check_answer("q", wrong, 1 / 6, hint="h", rel_tol=0.01)
+        assert "0.166" not in str(failure.value).replace(repr(wrong), "")  # never reveals the answer
+    for not_a_number in ("1/6", None, True, float("nan")):
+        with pytest.raises(AssertionError, match="finite Python number"):
+            check_answer("q", not_a_number, 1 / 6, hint="h", rel_tol=0.01)
+
+
+def test_without_a_tolerance_an_answer_is_exact():
+    with pytest.raises(AssertionError, match="not the answer we expected"):
+        check_answer("q", 0.16666, 1 / 6, hint="h")
+    with pytest.raises(AssertionError):
+        check_answer("q", 1.0, 1, hint="h")  # type and value, as for a choice

@@ -67,7 +67,7 @@ def test_initializers_have_their_documented_scale():
     """Xavier bound, Kaiming std, N(0, 0.01²), and nn.Linear's own default U(±1/√fan_in)."""
     width = stability.WIDTH
     (xavier,), (kaiming,), (small,), (default,) = (make_weights(1, name) for name in
-                                                   ("Xavier", "Kaiming", "N(0, 0.01²)", "PyTorch default"))
+                                                   ("Xavier", "Kaiming", "N(0, 0.01²)", "default weights"))
     assert xavier.abs().max() <= math.sqrt(6 / (2 * width))
     assert kaiming.std().item() == pytest.approx(math.sqrt(2 / width), rel=0.03)
     assert small.std().item() == pytest.approx(0.01, rel=0.03)

@@ -51,9 +51,9 @@ def _hint_count(cell) -> int:
 
 
 def _is_question(nb, index: int) -> bool:
-    """A solution cell answered through a variable: its test cell calls check_choice."""
+    """A solution cell answered through a variable: its test cell calls check_choice or check_number."""
     test = next(c for c in nb.cells[index:] if is_test_cell(c))
-    return "check_choice(" in test.source
+    return "check_choice(" in test.source or "check_number(" in test.source
 
 
 def _fill_ins(nb):
