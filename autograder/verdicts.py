@@ -1,7 +1,8 @@
 """Verdicts the student's kernel cannot forge: checks evaluated by the grader, outside the kernel.
 
 Two kinds of test-cell statements are evaluated by the grader, with its own copy of the checks:
-- answer checks, `assert check_answer(name, value, expected, hint=...)` and `check_choice`: they
+- answer checks, `assert check_answer(name, value, expected, hint=...)`, `check_choice` and
+  `check_number`: they
   need only the student's value, which the kernel reports as JSON data (agent.py);
 - function checks, `assert check_mse(mse)` / `assert check_mse(mse, hidden=True)`: the check runs
   here and calls the student's function through a `RemoteFunction` (remote.py), which sends the
@@ -31,7 +32,8 @@ from . import wire
 from .remote import RemoteError, RemoteFunction, Session
 
 #: checks whose arguments are plain data: evaluated by the grader on the reported values
-ANSWER_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.check_choice}
+ANSWER_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.check_choice,
+                 "check_number": answers.check_number}
 KERNEL_CHECKS: set[str] = set()  #: checks that must run in the kernel (none today)
 #: checks of a student's function: evaluated by the grader, calling the function in the kernel
 FUNCTION_CHECKS = {name: getattr(module, name)
