@@ -2,8 +2,8 @@
 
 Two kinds of test-cell statements are evaluated by the grader, with its own copy of the checks:
 - answer checks, `assert check_answer(name, value, expected, hint=...)`, `check_choice` and
-  `check_number`: they
-  need only the student's value, which the kernel reports as JSON data (agent.py);
+  `check_number`: they need only the student's value, which the kernel reports as JSON data
+  (agent.py);
 - function checks, `assert check_mse(mse)` / `assert check_mse(mse, hidden=True)`: the check runs
   here and calls the student's function through a `RemoteFunction` (remote.py), which sends the
   inputs into the kernel and gets the outputs back as data.
