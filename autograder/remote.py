@@ -387,7 +387,8 @@ class _Decoder:
 
 
 class UnreadableValue:
-    """A result the kernel could not send as data (e.g. an object of the student's class)."""
+    """A value the kernel could not send as data (e.g. an object of the student's class); equal
+    to nothing."""
 
     def __init__(self, what: str):
         self.what = what

@@ -29,7 +29,7 @@ from pathlib import Path
 from dlcourse.checks import _core, answers, depth, dropout, fitting, remedies, stability, weight_decay
 
 from . import wire
-from .remote import RemoteError, RemoteFunction, Session
+from .remote import RemoteError, RemoteFunction, Session, UnreadableValue
 
 #: checks whose arguments are plain data: evaluated by the grader on the reported values
 ANSWER_CHECKS = {"check_answer": answers.check_answer, "check_choice": answers.check_choice,
@@ -132,17 +132,7 @@ def decode(data: object) -> object:
             return float(inner)
         if tag == "missing":
             return _MISSING
-    return _Unsupported(str(data)[:80])
-
-
-class _Unsupported:
-    """A value the kernel could not report as data; equal to nothing."""
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def __repr__(self) -> str:
-        return f"<a value the grader cannot read: {self.what}>"
+    return UnreadableValue(str(data)[:80])
 
 
 @dataclass
