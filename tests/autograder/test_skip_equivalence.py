@@ -76,7 +76,7 @@ def test_feedback_shows_skipped_cells_as_not_run(both_ways):
     runs, base = both_ways
     page = (base / "out-False" / "feedback" / "solution" / "01_fitting" / "01_fitting.html").read_text()
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
-    assert text.count(NOT_RUN_TEXT.strip()) == 7
+    assert text.count(NOT_RUN_TEXT.strip()) == 8
     assert "polyfit_curves(splits, degree=14" in text  # the skipped cell's own source is shown
     full = (base / "out-True" / "feedback" / "solution" / "01_fitting" / "01_fitting.html").read_text()
     assert NOT_RUN_TEXT.strip() not in html.unescape(re.sub(r"<[^>]+>", "", full))
