@@ -53,13 +53,7 @@ class _Inputs:
 
     def tensor(self, spec: dict) -> torch.Tensor:
         index = spec["tensor"]
-        value = wire.array_to_tensor(self.arrays[f"t{index}"], spec["dtype"])
-        if spec.get("device") == "meta":
-            value = value.to("meta")
-        if spec.get("parameter"):
-            value = nn.Parameter(value, requires_grad=bool(spec.get("requires_grad")))
-        elif spec.get("requires_grad"):
-            value.requires_grad_(True)
+        value = wire.tensor_from(self.arrays[f"t{index}"], spec)
         if spec.get("grad") is not None:
             value.grad = self.tensor(spec["grad"])
         self.tensors[index] = value

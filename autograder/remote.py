@@ -375,13 +375,7 @@ class _Decoder:
         if tag == "held" and self.session is not None and isinstance(spec.get("tree"), dict):
             return self.session.mirror(int(inner), spec["tree"], self)
         if tag == "tensor":
-            value = wire.array_to_tensor(self.arrays[inner], spec["dtype"])
-            if spec.get("device") == "meta":
-                value = value.to("meta")
-            if spec.get("parameter"):
-                value = nn.Parameter(value, requires_grad=bool(spec.get("requires_grad")))
-            elif spec.get("requires_grad"):
-                value.requires_grad_(True)
+            value = wire.tensor_from(self.arrays[inner], spec)
             return _Output(value) if "out" in spec else value
         return UnreadableValue(str(spec)[:80])
 

@@ -43,6 +43,16 @@ def array_to_tensor(array: np.ndarray, dtype: str) -> torch.Tensor:
     return torch.from_numpy(np.array(array)).to(DTYPES[dtype])
 
 
+def tensor_from(array: np.ndarray, spec: dict) -> torch.Tensor:
+    """The tensor a tensor spec describes: dtype, device (cpu or meta), Parameter, requires_grad."""
+    value = array_to_tensor(array, spec["dtype"])
+    if spec.get("device") == "meta":
+        value = value.to("meta")
+    if spec.get("parameter"):
+        return torch.nn.Parameter(value, requires_grad=bool(spec.get("requires_grad")))
+    return value.requires_grad_(True) if spec.get("requires_grad") else value
+
+
 def plain(value: object, depth: int = 0) -> object:
     """`value` as JSON if it is plain data (numbers, strings, None and containers of them)."""
     if depth > 16:
