@@ -344,16 +344,9 @@ def _recording(module: nn.Module, path: str, records: list):
 
 def _backward(spec: dict, arrays: dict) -> bytes:
     inputs, outputs = _GRAPHS[spec["backward"]]
-    grads = [None if g is None else wire.array_to_tensor(arrays[g["array"]], g["dtype"]) for g in spec["grads"]]
+    grads = wire.tensors_of(spec["grads"], arrays)
     pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None]
     found = torch.autograd.grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
                                 allow_unused=True, retain_graph=True) if pairs and inputs else [None] * len(inputs)
-    out: dict[str, np.ndarray] = {}
-    specs = []
-    for index, grad in enumerate(found):
-        if grad is None:
-            specs.append(None)
-        else:
-            out[f"g{index}"] = wire.tensor_to_array(grad)
-            specs.append({"array": f"g{index}", "dtype": str(grad.dtype).removeprefix("torch.")})
+    specs, out = wire.tensor_list(found)
     return wire.pack({"grads": specs}, out)

@@ -253,16 +253,9 @@ class Session:
         return self.mirrors[key]
 
     def backward(self, graph: int, grads: tuple, count: int) -> list:
-        arrays, specs = {}, []
-        for index, grad in enumerate(grads):
-            if grad is None:
-                specs.append(None)
-            else:
-                arrays[f"g{index}"] = wire.tensor_to_array(grad)
-                specs.append({"array": f"g{index}", "dtype": str(grad.dtype).removeprefix("torch.")})
+        specs, arrays = wire.tensor_list(grads)
         reply, found = self.channel.exchange({"backward": graph, "grads": specs}, arrays)
-        result = [None if s is None else wire.array_to_tensor(found[s["array"]], s["dtype"])
-                  for s in reply.get("grads", [])]
+        result = wire.tensors_of(reply.get("grads", []), found)
         return (result + [None] * count)[:count]
 
     def _differentiable(self, result: object, graph: int, request: _Request) -> object:

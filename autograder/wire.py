@@ -53,6 +53,23 @@ def tensor_from(array: np.ndarray, spec: dict) -> torch.Tensor:
     return value.requires_grad_(True) if spec.get("requires_grad") else value
 
 
+def tensor_list(tensors) -> tuple[list, dict[str, np.ndarray]]:
+    """Specs and arrays for a list of tensors, some None (gradients of a backward pass)."""
+    specs, arrays = [], {}
+    for index, tensor in enumerate(tensors):
+        if tensor is None:
+            specs.append(None)
+        else:
+            arrays[f"g{index}"] = tensor_to_array(tensor)
+            specs.append({"array": f"g{index}", "dtype": str(tensor.dtype).removeprefix("torch.")})
+    return specs, arrays
+
+
+def tensors_of(specs: list, arrays: dict[str, np.ndarray]) -> list:
+    """The inverse of `tensor_list`."""
+    return [None if spec is None else array_to_tensor(arrays[spec["array"]], spec["dtype"]) for spec in specs]
+
+
 def plain(value: object, depth: int = 0) -> object:
     """`value` as JSON if it is plain data (numbers, strings, None and containers of them)."""
     if depth > 16:
