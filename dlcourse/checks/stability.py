@@ -3,7 +3,8 @@
 References are library routines (autograd, torch.distributions, torch.nn.init, torch.func) or
 properties that hold whatever the random draws (scaling laws, bounds, identities). Exactness
 checks run in float64. Statistical checks state their sample size and tolerance; each lives in a
-module-level `*_case` function that tests/ reruns on the reference with hundreds of other seeds.
+module-level `*_case` function (here, or in answer_key/stability.py for the hidden ones) that
+tests/ reruns on the reference with hundreds of other seeds.
 Initializers draw from the global RNG (like torch.nn.init), so every check seeds it inside
 `torch.random.fork_rng()` and leaves the caller's random state alone.
 """
@@ -16,10 +17,11 @@ import math
 import torch
 from torch import nn
 
-from ..stability_lab import depth_model, gaussian_batch, linear_layers, single_thread
+from ..stability_lab import linear_layers, single_thread
 from .rules import TORCH_INIT
-from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
-                    fail, run_suite, seeded)
+from .hidden import cases as hidden_cases
+from ._core import (call, case, expect_close, expect_scalar_close, expect_tensor, fail, run_suite,
+                    seeded)
 
 f64 = torch.float64
 _TORCH_INIT = nn.init  # the reference; the student may not call its initializers (rules.TORCH_INIT)
@@ -86,39 +88,9 @@ def _check_derivative(name: str, fn, activation, peak: float, hint: str, hidden:
                      _autograd_derivative(activation, X), "work elementwise, whatever the shape",
                      atol=1e-12)
 
-    @case(f"{name} on float32 inputs as large as ±100")
-    def extreme():
-        x32 = torch.linspace(-100, 100, 401)
-        got = expect_tensor(f"{name}(x) for float32 x", call(fn, x32.clone()))
-        if got.dtype != torch.float32:
-            fail(f"{name}(x) dtype", torch.float32, got.dtype, "compute in the input's dtype")
-        expect_close(f"{name}(x) for float32 x in [-100, 100]", got,
-                     _autograd_derivative(activation, x32),
-                     "for large |x| the derivative is tiny but finite: avoid exp(x) overflowing "
-                     "(exp(100) is inf in float32, and inf / inf is nan); torch.sigmoid and "
-                     "torch.tanh are stable", atol=1e-6, rtol=1e-4)
-
-    @case(f"{name} must not modify x")
-    def untouched():
-        x_copy = x.clone()
-        call(fn, x_copy)
-        if not torch.equal(x_copy, x):
-            fail(f"x after {name}(x)", "unchanged", "modified in place",
-                 "avoid in-place operations such as x.sigmoid_() or x.tanh_()")
-
-    @case(f"{name} under torch.no_grad()")
-    def no_autograd():
-        try:
-            with torch.no_grad():
-                got = call(fn, x.clone())
-        except RuntimeError as error:
-            fail(f"{name}(x) inside torch.no_grad()", "the derivative", f"RuntimeError: {error}",
-                 "compute the derivative from its formula, without autograd")
-        expect_close(f"{name}(x) inside torch.no_grad()", got, _autograd_derivative(activation, x),
-                     hint, atol=1e-12, rtol=1e-9)
-
     visible = [values, maximum, matrix]
-    return _run(name, [extreme, untouched, no_autograd] if hidden else visible)
+    return _run(name, hidden_cases("stability", name, fn, x=x, activation=activation, hint=hint)
+                if hidden else visible)
 
 
 def check_sigmoid_grad(sigmoid_grad, hidden: bool = False) -> bool:
@@ -140,27 +112,24 @@ def _uniform_variance(a: float, b: float) -> float:
     return torch.distributions.Uniform(torch.tensor(a, dtype=f64), torch.tensor(b, dtype=f64)).variance.item()
 
 
+UNIFORM_VARIANCE_HINT = ("Var X = E[X²] - (E X)², with E[X^k] = ∫ x^k / (b - a) dx over [a, b]; only the "
+                         "width b - a matters")
+
+
+def uniform_variance_case(uniform_variance, a: float, b: float):
+    @case(f"uniform_variance({a}, {b})")
+    def value():
+        expect_scalar_close(f"uniform_variance({a}, {b})", call(uniform_variance, a, b),
+                            _uniform_variance(a, b), UNIFORM_VARIANCE_HINT, atol=1e-12, rtol=1e-9)
+    return value
+
+
 def check_uniform_variance(uniform_variance, hidden: bool = False) -> bool:
     """Visible: three intervals vs torch.distributions.Uniform. Hidden: more, and a >= b raises."""
-    hint = ("Var X = E[X²] - (E X)², with E[X^k] = ∫ x^k / (b - a) dx over [a, b]; only the width "
-            "b - a matters")
-    intervals = [(0, 1), (-2, 2), (2.0, 5.0)] if not hidden else [(-0.5, 3.5), (1000.0, 1006.0),
-                                                                    (-3, -1), (0.25, 0.5)]
-    checks = []
-    for a, b in intervals:
-        @case(f"uniform_variance({a}, {b})")
-        def value(a=a, b=b):
-            expect_scalar_close(f"uniform_variance({a}, {b})", call(uniform_variance, a, b),
-                                _uniform_variance(a, b), hint, atol=1e-12, rtol=1e-9)
-        checks.append(value)
     if hidden:
-        for a, b in [(1.0, 1.0), (2.0, -2.0)]:
-            @case(f"uniform_variance({a}, {b})")
-            def bad(a=a, b=b):
-                expect_raises(f"uniform_variance({a}, {b})", ValueError, uniform_variance, a, b,
-                              hint="U(a, b) needs a < b: raise ValueError otherwise")
-            checks.append(bad)
-    return _run("uniform_variance", checks)
+        return _run("uniform_variance", hidden_cases("stability", "uniform_variance", uniform_variance))
+    return _run("uniform_variance", [uniform_variance_case(uniform_variance, a, b)
+                                     for a, b in [(0, 1), (-2, 2), (2.0, 5.0)]])
 
 
 # -- matrix_product_growth -----------------------------------------------------------------------
@@ -175,23 +144,6 @@ def _expect_finite(what: str, values: list[float]) -> None:
     if not all(math.isfinite(v) for v in values):
         fail(what, "finite numbers", [round(v, 3) for v in values][:6],
              "take log10 of max|M|, the largest of the absolute values |M_ij|")
-
-
-def matrix_growth_case(matrix_product_growth, seed: int) -> None:
-    """Statistical: 100 products of 4×4 matrices explode with std 1 and do not with std 1/√4.
-
-    Measured on 1000 seeds of the reference: the final log10 max|M| lies in [19.2, 29.4] for
-    std = 1 and in [-10.9, -0.7] for std = 1/2; the thresholds 10 and 2 leave wide margins.
-    """
-    final = _growth(matrix_product_growth, 4, 100, 1.0, seed)[-1]
-    if not final > 10:
-        fail("log10 max|M| after 100 products with std = 1", "above 10 (the products explode)",
-             f"{final:.3g}", "draw every W from N(0, std²) with the generator and multiply it into "
-             "the running product M, starting from the identity")
-    final = _growth(matrix_product_growth, 4, 100, 0.5, seed + 1)[-1]
-    if not final < 2:
-        fail("log10 max|M| after 100 products with std = 1/√n = 0.5", "below 2", f"{final:.3g}",
-             "scale each standard normal matrix by std (not by std²)")
 
 
 def check_matrix_product_growth(matrix_product_growth, hidden: bool = False) -> bool:
@@ -216,10 +168,6 @@ def check_matrix_product_growth(matrix_product_growth, hidden: bool = False) -> 
                      "matrix by std, keep the running product, and record log10 (not ln) after "
                      "each product")
 
-    @case("matrix_product_growth on 100 products of 4×4 matrices")
-    def statistics():
-        matrix_growth_case(matrix_product_growth, seed=3)
-
     @case("matrix_product_growth with seeded generators")
     def uses_generator():
         if _growth(matrix_product_growth, 4, 5, 1.0, 7) != _growth(matrix_product_growth, 4, 5, 1.0, 7):
@@ -229,59 +177,43 @@ def check_matrix_product_growth(matrix_product_growth, hidden: bool = False) -> 
             fail("runs with generators seeded 7 and 8", "different values", "identical values",
                  "draw every matrix from the generator you are given")
 
-    @case("matrix_product_growth(1, 30, 1.0)")
-    def negative_entries():
-        for seed in range(3):
-            values = _growth(matrix_product_growth, 1, 30, 1.0, seed)
-            if not all(math.isfinite(v) for v in values):
-                fail("matrix_product_growth(1, 30, 1.0)", "finite numbers", "nan or inf",
-                     "the product can be negative: take the max of the absolute values |M_ij|")
-
-    @case("matrix_product_growth(4, 40, 10.0)")
-    def float64():
-        values = _growth(matrix_product_growth, 4, 40, 10.0, 0)
-        if not all(math.isfinite(v) for v in values):
-            fail("matrix_product_growth(4, 40, 10.0)", "finite numbers (about 10^50 fits in float64)",
-                 "nan or inf", "compute in float64: float32 overflows above 3.4e38")
-
     visible = [shape, uses_generator, scaling]
-    return _run("matrix_product_growth", [statistics, negative_entries, float64]
-                     if hidden else visible)
+    return _run("matrix_product_growth",
+                hidden_cases("stability", "matrix_product_growth", matrix_product_growth)
+                if hidden else visible)
 
 
 # -- calculate_gain ------------------------------------------------------------------------------
 
+GAIN_HINTS = {
+    "linear": "no nonlinearity: nothing to compensate",
+    "sigmoid": "PyTorch uses 1 for the sigmoid",
+    "tanh": "PyTorch's recommended gain for tanh is 5/3",
+    "relu": "ReLU halves the second moment, so the gain is the square root of 2 "
+            "(a gain multiplies the standard deviation, not the variance)",
+    "leaky_relu": "gain² = 2 / (1 + slope²) with slope = param, or 0.01 when param is None "
+                  "(careful: param = 0 is a valid slope, `param or 0.01` turns it into 0.01)",
+}
+
+
+def gain_case(calculate_gain, name: str, param):
+    @case(f"calculate_gain({name!r}, {param!r})")
+    def value():
+        expected = _TORCH_INIT.calculate_gain(name, param)
+        expect_scalar_close(f"calculate_gain({name!r}, {param!r})",
+                            call(calculate_gain, name, param), expected, GAIN_HINTS[name],
+                            atol=0, rtol=1e-12)
+    return value
+
+
 def check_calculate_gain(calculate_gain, hidden: bool = False) -> bool:
     """Visible: the five nonlinearities vs torch.nn.init.calculate_gain. Hidden: slopes, errors."""
-    cases = [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("leaky_relu", None)]
     if hidden:
-        cases = [("leaky_relu", 0.2), ("leaky_relu", 0), ("leaky_relu", 1), ("leaky_relu", 0.01)]
-    hints = {
-        "linear": "no nonlinearity: nothing to compensate",
-        "sigmoid": "PyTorch uses 1 for the sigmoid",
-        "tanh": "PyTorch's recommended gain for tanh is 5/3",
-        "relu": "ReLU halves the second moment, so the gain is the square root of 2 "
-                "(a gain multiplies the standard deviation, not the variance)",
-        "leaky_relu": "gain² = 2 / (1 + slope²) with slope = param, or 0.01 when param is None "
-                      "(careful: param = 0 is a valid slope, `param or 0.01` turns it into 0.01)",
-    }
-    checks = []
-    for name, param in cases:
-        @case(f"calculate_gain({name!r}, {param!r})")
-        def value(name=name, param=param):
-            expected = _TORCH_INIT.calculate_gain(name, param)
-            expect_scalar_close(f"calculate_gain({name!r}, {param!r})",
-                                call(calculate_gain, name, param), expected, hints[name],
-                                atol=0, rtol=1e-12)
-        checks.append(value)
-    if hidden:
-        for name in ("softmax", "swish"):
-            @case(f"calculate_gain({name!r})")
-            def unknown(name=name):
-                expect_raises(f"calculate_gain({name!r})", ValueError, calculate_gain, name,
-                              hint="raise ValueError for a nonlinearity you do not support")
-            checks.append(unknown)
-    return _run("calculate_gain", checks, forbidden=TORCH_INIT)
+        return _run("calculate_gain", hidden_cases("stability", "calculate_gain", calculate_gain),
+                    forbidden=TORCH_INIT)
+    return _run("calculate_gain", [gain_case(calculate_gain, name, None) for name in
+                                   ("linear", "sigmoid", "tanh", "relu", "leaky_relu")],
+                forbidden=TORCH_INIT)
 
 
 # -- the initializers ----------------------------------------------------------------------------
@@ -375,113 +307,30 @@ def _variance_hint(name: str, shape, ratio: float) -> str:
     return "the target is Var w = gain² · 2 / (fan_in + fan_out); std is its square root"
 
 
-def _init_cases(fn, name: str, visible_kwargs: dict, hidden_kwargs: list[dict], hidden: bool):
+def _check_init(fn, name: str, kwargs: dict, hidden: bool) -> bool:
     """Visible: statistics on a (300, 200) tensor. Hidden: other shapes, dtype, parameters, errors."""
 
     @case(f"{name} on a (300, 200) tensor")
     def statistics():
-        init_statistics_case(fn, name, (300, 200), seed=0, **visible_kwargs)
+        init_statistics_case(fn, name, (300, 200), seed=0, **kwargs)
 
-    checks = [statistics]
-    if not hidden:
-        return checks
-    for i, kwargs in enumerate(hidden_kwargs):
-        shape = (150, 400) if i % 2 == 0 else (400, 150)
-
-        @case(f"{name} on a {shape} tensor with {kwargs}")
-        def more_statistics(shape=shape, kwargs=kwargs, seed=i + 1):
-            init_statistics_case(fn, name, shape, seed=seed, **kwargs)
-        checks.append(more_statistics)
-
-    @case(f"{name} on a float64 tensor")
-    def keeps_dtype():
-        tensor, got = _fill(fn, (30, 20), 5, dtype=f64, **visible_kwargs)
-        _expect_filled_in_place(name, tensor, got, (30, 20), f64)
-
-    @case(f"{name} on nn.Linear(50, 40).weight, a parameter that requires grad")
-    def parameter():
-        with _global_seed(6):
-            layer = nn.Linear(50, 40)
-        before = layer.weight.detach().clone()
-        try:
-            with _global_seed(7):
-                got = call(fn, layer.weight, **visible_kwargs)
-        except RuntimeError as error:
-            fail(f"{name}(layer.weight)", "the weight filled in place", f"RuntimeError: {error}",
-                 "an in-place change of a parameter that requires grad must run inside "
-                 "`with torch.no_grad():`")
-        if got is not layer.weight or torch.equal(layer.weight.detach(), before):
-            fail(f"{name}(layer.weight)", "the same parameter, refilled", "something else",
-                 "fill the tensor in place and return it")
-        if not layer.weight.requires_grad:
-            fail(f"{name}(layer.weight).requires_grad", True, False,
-                 "do not detach or replace the parameter; fill it under torch.no_grad()")
-
-    @case(f"{name} called twice")
-    def fresh_draws():
-        with _global_seed(8):
-            first = call(fn, torch.empty(20, 30), **visible_kwargs).clone()
-            second = call(fn, torch.empty(20, 30), **visible_kwargs).clone()
-        if torch.equal(first, second):
-            fail(f"two calls of {name} in a row", "different weights", "identical weights",
-                 "draw from the global random generator; do not seed it or create a fixed "
-                 "generator inside the function (every layer would get the same weights)")
-
-    @case(f"{name} on a 1-D and a 3-D tensor")
-    def not_2d():
-        for shape in [(10,), (2, 3, 4)]:
-            expect_raises(f"{name}(tensor of shape {shape})", ValueError, fn, torch.empty(shape),
-                          hint="fan_in and fan_out are defined here for 2-D (fan_out, fan_in) "
-                               "tensors only: raise ValueError otherwise", **visible_kwargs)
-
-    return [keeps_dtype, parameter, fresh_draws, not_2d] + checks
+    return _run(name, hidden_cases("stability", name, fn, kwargs=kwargs, statistics=statistics)
+                if hidden else [statistics], forbidden=TORCH_INIT)
 
 
 def check_xavier_uniform_(xavier_uniform_, hidden: bool = False) -> bool:
     """Visible: bound and variance vs torch.nn.init on 60k draws, in place. Hidden: more shapes..."""
-    cases = _init_cases(xavier_uniform_, "xavier_uniform_", {}, [{"gain": 5 / 3}, {"gain": 1.0}], hidden)
-    return _run("xavier_uniform_", cases, forbidden=TORCH_INIT)
+    return _check_init(xavier_uniform_, "xavier_uniform_", {}, hidden)
 
 
 def check_xavier_normal_(xavier_normal_, hidden: bool = False) -> bool:
     """Visible: variance and normality vs torch.nn.init on 60k draws, in place. Hidden: more."""
-    cases = _init_cases(xavier_normal_, "xavier_normal_", {}, [{"gain": 2 ** 0.5}, {"gain": 0.5}], hidden)
-    return _run("xavier_normal_", cases, forbidden=TORCH_INIT)
-
-
-def kaiming_depth_case(kaiming_normal_, seed: int) -> None:
-    """Statistical: a bias-free 10-layer ReLU net (width 256) initialized by kaiming_normal_ keeps
-    the second moment of its last pre-activations within [1/4, 4]× the first layer's.
-
-    Batch of 256 N(0, 1) inputs. Measured on 300 seeds with torch.nn.init.kaiming_normal_: the
-    ratio lies in [0.41, 2.26] (median 0.94); Xavier gives about 2⁻⁹ = 0.002 instead.
-    """
-    model = depth_model("relu", lambda w: call(kaiming_normal_, w, nonlinearity="relu"), seed=seed)
-    X, _ = gaussian_batch(256, 256, seed=seed + 1)
-    second_moments, h = [], X
-    with torch.no_grad():
-        for module in model:
-            h = module(h)
-            if isinstance(module, nn.Linear):
-                second_moments.append(h.pow(2).mean().item())
-    ratio = second_moments[-1] / second_moments[0]
-    if not 0.25 <= ratio <= 4:
-        fail("E[z²] of layer 10 / E[z²] of layer 1 in a 10-layer ReLU net", "between 1/4 and 4",
-             f"{ratio:.3g}", "Kaiming's variance 2 / fan_in compensates exactly for ReLU halving "
-             "the second moment at every layer")
+    return _check_init(xavier_normal_, "xavier_normal_", {}, hidden)
 
 
 def check_kaiming_normal_(kaiming_normal_, hidden: bool = False) -> bool:
     """Visible: std vs torch.nn.init.kaiming_normal_ on 60k draws, in place. Hidden: gains, depth."""
-    cases = _init_cases(kaiming_normal_, "kaiming_normal_", {"nonlinearity": "relu"},
-                        [{"nonlinearity": "linear"}, {"nonlinearity": "tanh"},
-                         {"nonlinearity": "relu"}], hidden)
-    if hidden:
-        @case("kaiming_normal_ in a 10-layer ReLU network")
-        def depth():
-            kaiming_depth_case(kaiming_normal_, seed=0)
-        cases.append(depth)
-    return _run("kaiming_normal_", cases, forbidden=TORCH_INIT)
+    return _check_init(kaiming_normal_, "kaiming_normal_", {"nonlinearity": "relu"}, hidden)
 
 
 # -- forward_stats -------------------------------------------------------------------------------
@@ -549,45 +398,26 @@ def _compare_stats(forward_stats, model, x, what: str) -> None:
                      "hook's third argument), in the order the layers run")
 
 
-def _stats_models() -> dict:
+def _stats_model():
+    """The 3-layer MLP of the checks, and the global RNG state after it (the hidden models go on from it)."""
     with _global_seed(50):
         flat = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 5), nn.Tanh(),
                              nn.Linear(5, 3)).double()
-        nested = nn.Sequential(nn.Sequential(nn.Linear(6, 7), nn.ReLU()), nn.LayerNorm(7),
-                               nn.Sequential(nn.Linear(7, 7), nn.Sigmoid(), nn.Linear(7, 4)),
-                               nn.Linear(4, 2)).double()
-    return {"flat": flat, "nested": nested}
-
-
-def xavier_relu_depth_case(forward_stats, seed: int) -> None:
-    """Statistical: in a bias-free 10-layer ReLU net (width 256) with Xavier weights, the second
-    moment mean² + std² of the last Linear output is 2⁻¹¹ to 2⁻⁷ of the first one's (theory 2⁻⁹).
-
-    Batch of 256 N(0, 1) inputs. Measured on 300 seeds with the reference: [7.5e-4, 5.0e-3].
-    """
-    model = depth_model("relu", _TORCH_INIT.xavier_uniform_, seed=seed)
-    X, _ = gaussian_batch(256, 256, seed=seed + 1)
-    pairs = _unpack_stats(_stats_of(forward_stats, model, X), 10)
-    first, last = (m * m + s * s for m, s in (pairs[0], pairs[-1]))
-    ratio = last / first
-    if not 2 ** -11 <= ratio <= 2 ** -7:
-        fail("(mean² + std²) of layer 10 / that of layer 1, 10-layer ReLU net with Xavier weights",
-             "between 2⁻¹¹ and 2⁻⁷ (about 2⁻⁹: ReLU halves it at each of 9 steps)", f"{ratio:.3g}",
-             "record each nn.Linear's output statistics, input side first")
+        rng_state = torch.random.get_rng_state()
+    return flat, rng_state
 
 
 def check_forward_stats(forward_stats, hidden: bool = False) -> bool:
     """Visible: stats vs a manual loop, hooks removed. Hidden: nested models, repeat calls, depth."""
-    models = _stats_models()
+    model, rng_state = _stats_model()
     x = torch.randn(16, 6, generator=seeded(51), dtype=f64)
 
     @case("forward_stats on a 3-layer nn.Sequential")
     def values():
-        _compare_stats(forward_stats, models["flat"], x, "3-layer MLP")
+        _compare_stats(forward_stats, model, x, "3-layer MLP")
 
     @case("forward_stats must not change the model or x")
     def untouched():
-        model = models["flat"]
         state = {k: v.clone() for k, v in model.state_dict().items()}
         x_copy = x.clone()
         call(forward_stats, model, x_copy)
@@ -596,21 +426,10 @@ def check_forward_stats(forward_stats, hidden: bool = False) -> bool:
             fail("model parameters and x after forward_stats", "unchanged", "modified",
                  "only run the model forward; do not train it or modify x")
 
-    @case("forward_stats on a model with nested nn.Sequential blocks and a LayerNorm")
-    def nested():
-        _compare_stats(forward_stats, models["nested"], x, "nested model")
-
-    @case("forward_stats called twice on the same model")
-    def repeated():
-        _stats_of(forward_stats, models["flat"], x)
-        _compare_stats(forward_stats, models["flat"], x, "second call")
-
-    @case("forward_stats on a 10-layer ReLU network with Xavier weights")
-    def depth():
-        xavier_relu_depth_case(forward_stats, seed=0)
-
     visible = [values, untouched]
-    return _run("forward_stats", [nested, repeated, depth] if hidden else visible)
+    return _run("forward_stats", hidden_cases("stability", "forward_stats", forward_stats, model=model,
+                                              x=x, rng_state=rng_state)
+                if hidden else visible)
 
 
 # -- grad_norms_per_layer ------------------------------------------------------------------------
@@ -645,41 +464,21 @@ def _compare_grad_norms(grad_norms_per_layer, model, X, y, loss_fn, what: str,
 
 
 def _grad_setup():
+    """The 3-layer MLP and data of the checks, and the global RNG state after the model (the
+    hidden model goes on from it)."""
     with _global_seed(60):
         model = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 4), nn.Tanh(),
                               nn.Linear(4, 3)).double()
-        nested = nn.Sequential(nn.Sequential(nn.Linear(5, 6), nn.ReLU()), nn.LayerNorm(6),
-                               nn.Sequential(nn.Linear(6, 6), nn.Sigmoid()), nn.Linear(6, 2)).double()
+        rng_state = torch.random.get_rng_state()
     g = seeded(61)
     X = torch.randn(12, 5, generator=g, dtype=f64)
     y = torch.randint(0, 3, (12,), generator=g)
-    return model, nested, X, y
-
-
-def gradient_ratio_case(grad_norms_per_layer, seed: int) -> None:
-    """Statistical: gradient-norm ratio first/last layer of bias-free 10-layer nets (width 128).
-
-    Batch of 256 N(0, 1) inputs, MSE to N(0, 1) targets. Measured on 300 seeds of the reference:
-    sigmoid + Xavier 4.5e-7 to 6.7e-7 (so < 1e-4); ReLU + Kaiming 0.18 to 0.40 (so > 1e-2).
-    """
-    X, y = gaussian_batch(256, 128, seed=seed + 1)
-    for activation, init, test, expected in [
-            ("sigmoid", _TORCH_INIT.xavier_uniform_, lambda r: r < 1e-4, "below 1e-4 (vanishing)"),
-            ("relu", lambda w: _TORCH_INIT.kaiming_normal_(w, nonlinearity="relu"),
-             lambda r: r > 1e-2, "above 1e-2")]:
-        model = depth_model(activation, init, width=128, seed=seed)
-        values = _as_floats("grad_norms_per_layer(...)", call(grad_norms_per_layer, model, X, y,
-                                                              nn.MSELoss()), 10,
-                            "one float per nn.Linear layer")
-        ratio = values[0] / values[-1] if values[-1] else float("inf")
-        if not test(ratio):
-            fail(f"|∇W₁| / |∇W₁₀| in a 10-layer {activation} net", expected, f"{ratio:.3g}",
-                 "list the layers input side first, and compute the gradients of one fresh backward pass")
+    return model, X, y, rng_state
 
 
 def check_grad_norms_per_layer(grad_norms_per_layer, hidden: bool = False) -> bool:
     """Visible: norms vs torch.autograd.grad, stale grads ignored. Hidden: repeats, MSE, depth."""
-    model, nested, X, y = _grad_setup()
+    model, X, y, rng_state = _grad_setup()
     cross_entropy = nn.CrossEntropyLoss()
 
     @case("grad_norms_per_layer on a 3-layer MLP with cross-entropy")
@@ -692,27 +491,8 @@ def check_grad_norms_per_layer(grad_norms_per_layer, hidden: bool = False) -> bo
         _compare_grad_norms(grad_norms_per_layer, model, X, y, cross_entropy,
                             "parameters whose .grad held 100.0 beforehand", stale=100.0)
 
-    @case("grad_norms_per_layer called twice in a row")
-    def repeated():
-        model.zero_grad(set_to_none=True)
-        call(grad_norms_per_layer, model, X, y, cross_entropy)
-        _compare_grad_norms(grad_norms_per_layer, model, X, y, cross_entropy, "second call")
-
-    @case("grad_norms_per_layer with a mean-squared-error loss")
-    def mse_loss():
-        targets = torch.randn(12, 3, generator=seeded(62), dtype=f64)
-        _compare_grad_norms(grad_norms_per_layer, model, X, targets, nn.MSELoss(), "MSE loss",
-                            stale=-3.0)
-
-    @case("grad_norms_per_layer on a model with nested blocks and a LayerNorm")
-    def nested_model():
-        _compare_grad_norms(grad_norms_per_layer, nested, X, y % 2, cross_entropy, "nested model",
-                            stale=1.0)
-
-    @case("grad_norms_per_layer on 10-layer sigmoid and ReLU networks")
-    def depth():
-        gradient_ratio_case(grad_norms_per_layer, seed=0)
-
     visible = [values, stale_gradients]
-    return _run("grad_norms_per_layer", [repeated, mse_loss, nested_model, depth]
-                     if hidden else visible)
+    return _run("grad_norms_per_layer",
+                hidden_cases("stability", "grad_norms_per_layer", grad_norms_per_layer, model=model,
+                             X=X, y=y, cross_entropy=cross_entropy, rng_state=rng_state)
+                if hidden else visible)

@@ -16,8 +16,9 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
 from .rules import SKLEARN, TORCH_OPTIM
-from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
-                    expect_tensor, fail, run_suite, seeded)
+from .hidden import cases as hidden_cases
+from ._core import (call, case, expect_close, expect_scalar_close, expect_shape, expect_tensor, fail,
+                    run_suite, seeded)
 
 f64 = torch.float64
 
@@ -94,32 +95,8 @@ def check_l2_penalty(l2_penalty, hidden: bool = False) -> bool:
         expect_close("autograd gradient of l2_penalty", leaf.grad, w,
                      "the gradient of ½·Σ w_i² with respect to w is w itself", atol=1e-12)
 
-    @case("l2_penalty on a (3, 4) weight matrix")
-    def matrix():
-        W = torch.randn(3, 4, generator=seeded(21), dtype=f64)
-        _check_penalty_value(l2_penalty, W, "l2_penalty(W) for W of shape (3, 4)")
-
-    @case("l2_penalty on float32 weights")
-    def keeps_dtype():
-        got = expect_tensor("l2_penalty(w32)", call(l2_penalty, w.float()))
-        if got.dtype != torch.float32:
-            fail("l2_penalty(w32) dtype", torch.float32, got.dtype,
-                 "compute the penalty from w so that it keeps w's dtype")
-
-    @case("l2_penalty of zeros")
-    def zeros():
-        _check_penalty_value(l2_penalty, torch.zeros(5, dtype=f64), "l2_penalty(zeros(5))")
-
-    @case("l2_penalty must not modify w")
-    def input_untouched():
-        w_copy = w.clone()
-        call(l2_penalty, w_copy)
-        if not torch.equal(w_copy, w):
-            fail("w after l2_penalty(w)", "unchanged", "modified in place",
-                 "avoid in-place operations such as w.pow_(2) or w *= w")
-
     with _one_thread():
-        return run_suite("l2_penalty", [matrix, keeps_dtype, zeros, input_untouched]
+        return run_suite("l2_penalty", hidden_cases("weight_decay", "l2_penalty", l2_penalty, w=w)
                          if hidden else [value, gradient])
 
 
@@ -189,32 +166,9 @@ def check_sgd_step_l2(sgd_step_l2, hidden: bool = False) -> bool:
             fail("w and grad after sgd_step_l2", "unchanged", "modified in place",
                  "return a new tensor: avoid w.mul_(), w -= ... and friends (or clone w first)")
 
-    @case("sgd_step_l2 with lam = 0")
-    def no_decay():
-        one_step(w, grad, 0.2, 0.0, "sgd_step_l2(w, grad, 0.2, 0.0)")
-
-    @case("sgd_step_l2 on a (3, 4) weight matrix")
-    def matrix():
-        W, G = torch.randn(3, 4, generator=g, dtype=f64), torch.randn(3, 4, generator=g, dtype=f64)
-        one_step(W, G, 0.03, 2.0, "sgd_step_l2 on (3, 4) tensors")
-
-    @case("sgd_step_l2 on float32 tensors")
-    def keeps_dtype():
-        got = expect_tensor("sgd_step_l2(w32, grad32, ...)",
-                            call(sgd_step_l2, w.float(), grad.float(), 0.1, 0.5))
-        if got.dtype != torch.float32:
-            fail("sgd_step_l2(w32, grad32, ...) dtype", torch.float32, got.dtype,
-                 "compute the new w from w and grad only, so that it keeps their dtype")
-
-    @case("sgd_step_l2 with w of shape (6, 1) and grad of shape (6,)")
-    def rejects_shapes():
-        expect_raises("sgd_step_l2(w of shape (6, 1), grad of shape (6,))", ValueError,
-                      sgd_step_l2, w[:, None].clone(), grad.clone(), 0.1, 0.5,
-                      hint="(6, 1) - (6,) broadcasts to (6, 6) silently; raise ValueError "
-                           "when w.shape != grad.shape")
-
     with _one_thread():
-        return run_suite("sgd_step_l2", [no_decay, matrix, keeps_dtype, rejects_shapes]
+        return run_suite("sgd_step_l2", hidden_cases("weight_decay", "sgd_step_l2", sgd_step_l2, w=w,
+                                                     grad=grad, g=g, one_step=one_step)
                          if hidden else [step, hundred_steps, inputs_untouched], forbidden=TORCH_OPTIM)
 
 
@@ -278,39 +232,11 @@ def _train_hint(X, y, lam, lr, steps, w, b, w_init=None) -> str:
                         "of the batch mean of (x·w + b - y)²/2 plus lam·w, b only the data part")
 
 
-#: 300 seeds of the instructor's solution: max |w - w_ridge| = 0.0052, max |b - b_ridge| = 0.0035
-#: (lam 0.2, lr 0.01, 40 epochs, batch 10, n = 200); the 2λ bug is off by 0.37, no decay by 0.50,
-#: a decayed bias by about 0.25.
-TRAIN_TOLERANCE = 0.03
-
-
 def _sk_ridge(X: torch.Tensor, y: torch.Tensor, lam: float, fit_intercept: bool = True):
     """sklearn Ridge for (1/2N)||Xw + b - y||² + lam/2||w||² (alpha = N·lam); returns (w, b)."""
     model = Ridge(alpha=len(y) * lam, fit_intercept=fit_intercept, solver="cholesky", tol=1e-12)
     model.fit(X.double().numpy(), y.double().numpy())
     return torch.tensor(model.coef_, dtype=f64), torch.tensor(float(model.intercept_), dtype=f64)
-
-
-def train_linear_convergence_case(train_linear, data_seed: int, order_seed: int) -> None:
-    """Minibatch SGD with decay must land within TRAIN_TOLERANCE of the ridge solution."""
-    g = seeded(data_seed)
-    X = torch.randn(200, 4, generator=g, dtype=f64)
-    noise = 0.1 * torch.randn(200, generator=g, dtype=f64)
-    y = X @ torch.tensor([2.0, -3.4, 1.2, 0.5], dtype=f64) + 1.5 + noise
-    w, b, _ = _unpack_train(call(train_linear, X, y, 0.2, 0.01, 40, 10, seeded(order_seed)), 40, 4)
-    w_ridge, b_ridge = _sk_ridge(X, y, 0.2)
-    got = torch.cat([w, torch.tensor([b], dtype=f64)])
-    with_ones = torch.cat([X, torch.ones(200, 1, dtype=f64)], dim=1)
-    hint = _first_match(got, [
-        (_sk_ridge(with_ones, y, 0.2, fit_intercept=False)[0], BIAS_DECAYED),
-        (torch.cat([_sk_ridge(X, y, 0.4)[0], _sk_ridge(X, y, 0.4)[1][None]]), OFF_BY_TWO),
-        (torch.cat([_sk_ridge(X, y, 0.0)[0], _sk_ridge(X, y, 0.0)[1][None]]), NOT_DECAYED),
-    ], "with lam = 0.2 the minibatch run should settle at the minimizer of "
-       "mean((x·w + b - y)²)/2 + lam/2·||w||²", atol=TRAIN_TOLERANCE)
-    expect_close("w after 40 epochs (batch 10, lr 0.01, lam 0.2) vs sklearn Ridge", w, w_ridge,
-                 hint, atol=TRAIN_TOLERANCE)
-    expect_scalar_close("b after 40 epochs vs sklearn Ridge", b, float(b_ridge), hint,
-                        atol=TRAIN_TOLERANCE)
 
 
 def check_train_linear(train_linear, hidden: bool = False) -> bool:
@@ -347,60 +273,10 @@ def check_train_linear(train_linear, hidden: bool = False) -> bool:
                      "after each epoch, record the training MSE mean((X w + b - y)²) on the whole "
                      "training set: no ½ and no penalty", atol=1e-10)
 
-    @case("train_linear starting from w_init")
-    def from_w_init():
-        w_init = torch.randn(3, generator=seeded(24), dtype=f64)
-        full_batch_run(2.0, 0.05, 20, w_init=w_init)
-        w_init_copy = w_init.clone()
-        call(train_linear, X, y, 2.0, 0.05, 2, 12, seeded(0), w_init=w_init_copy)
-        if not torch.equal(w_init_copy, w_init):
-            fail("w_init after train_linear", "unchanged", "modified in place",
-                 "start from w = w_init.clone()")
-
-    @case("train_linear with a last, smaller minibatch")
-    def partial_batch():
-        # identical rows make every minibatch's mean gradient equal, whatever the order
-        X_same = torch.tensor([[1.0, 0.5]], dtype=f64).repeat(10, 1)
-        y_same = torch.full((10,), 2.0, dtype=f64)
-        w, b, _ = _unpack_train(call(train_linear, X_same, y_same, 0.2, 0.1, 2, 4, seeded(0)), 2, 2)
-        ref_w, ref_b = _torch_train(X_same[:1], y_same[:1], 0.2, 0.1, 6)
-        hint = ("each epoch has ceil(n / batch_size) = 3 steps, each decaying w once; average "
-                "the last batch over its own size (2), not over batch_size")
-        expect_close("w with n = 10, batch_size = 4, 2 epochs", w, ref_w, hint, atol=1e-10)
-        expect_scalar_close("b with n = 10, batch_size = 4, 2 epochs", b, float(ref_b), hint, atol=1e-10)
-
-    @case("train_linear with seeded generators")
-    def uses_generator():
-        def run(seed):
-            return _unpack_train(call(train_linear, X, y, 0.1, 0.05, 2, 3, seeded(seed)), 2, 3)[0]
-        if not torch.equal(run(7), run(7)):
-            fail("two runs with generators seeded 7", "identical weights", "different weights",
-                 "draw the order with torch.randperm(n, generator=generator), not the global RNG")
-        if torch.equal(run(7), run(8)):
-            fail("runs with generators seeded 7 and 8", "different weights", "identical weights",
-                 "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
-
-    @case("train_linear with minibatches converges to the ridge solution")
-    def converges():
-        train_linear_convergence_case(train_linear, data_seed=25, order_seed=26)
-
-    @case("train_linear must not modify X and y")
-    def inputs_untouched():
-        X_copy, y_copy = X.clone(), y.clone()
-        call(train_linear, X_copy, y_copy, 0.5, 0.1, 1, 4, seeded(0))
-        if not (torch.equal(X_copy, X) and torch.equal(y_copy, y)):
-            fail("X and y after train_linear", "unchanged", "modified in place",
-                 "avoid in-place operations on the data")
-
-    @case("train_linear with lam = -1")
-    def rejects_negative():
-        expect_raises("train_linear(X, y, lam=-1, ...)", ValueError, train_linear, X, y, -1.0, 0.1,
-                      1, 4, seeded(0), hint="a negative penalty rewards large weights: raise ValueError")
-
     # a student's code that shuffles with the global RNG must not move the notebook's stream
     with torch.random.fork_rng(devices=[]), _one_thread():
-        return run_suite("train_linear", [from_w_init, partial_batch, uses_generator, converges,
-                                          inputs_untouched, rejects_negative]
+        return run_suite("train_linear", hidden_cases("weight_decay", "train_linear", train_linear, X=X, y=y,
+                                                      full_batch_run=full_batch_run)
                          if hidden else [full_batch, history_is_mse])
 
 
@@ -472,28 +348,8 @@ def _check_groups(param_groups, make_model, decayed: set[str], weight_decay: flo
                  _decay_hint(kind, seen[key], decay))
 
 
-class _Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
-                                      nn.Conv2d(4, 4, 3, bias=False), nn.GroupNorm(2, 4))
-        self.head = nn.Sequential(nn.Flatten(), nn.LayerNorm(16), nn.Linear(16, 3))
-
-    def forward(self, x):
-        return self.head(self.features(x))
-
-
 def _mlp():
     return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
-
-
-def _shared():
-    layer = nn.Linear(5, 5)
-    return nn.Sequential(layer, nn.Tanh(), layer, nn.Linear(5, 1, bias=False), nn.LayerNorm(1))
-
-
-def _bias_free():
-    return nn.Sequential(nn.Conv1d(2, 3, 2, bias=False), nn.Flatten(), nn.Linear(6, 1, bias=False))
 
 
 def check_param_groups(param_groups, hidden: bool = False) -> bool:
@@ -505,23 +361,9 @@ def check_param_groups(param_groups, hidden: bool = False) -> bool:
     def mlp():
         _check_groups(param_groups, _mlp, {"0.weight", "3.weight"}, 0.01, "param_groups(MLP, 0.01)")
 
-    @case("param_groups on a CNN with BatchNorm2d, GroupNorm, LayerNorm, nested modules")
-    def cnn():
-        _check_groups(param_groups, _Block, {"features.0.weight", "features.3.weight", "head.2.weight"},
-                      0.05, "param_groups(CNN, 0.05)")
-
-    @case("param_groups on a model that uses one Linear layer twice")
-    def shared():
-        _check_groups(param_groups, _shared, {"0.weight", "3.weight"}, 0.1,
-                      "param_groups(shared layer, 0.1)")
-
-    @case("param_groups on Conv1d + Linear without biases")
-    def no_bias():
-        _check_groups(param_groups, _bias_free, {"0.weight", "2.weight"}, 0.2,
-                      "param_groups(bias-free model, 0.2)")
-
     with _one_thread():
-        return run_suite("param_groups", [cnn, shared, no_bias] if hidden else [mlp])
+        return run_suite("param_groups", hidden_cases("weight_decay", "param_groups", param_groups)
+                         if hidden else [mlp])
 
 
 # -- ridge_closed_form ---------------------------------------------------------------------------
@@ -582,39 +424,9 @@ def check_ridge_closed_form(ridge_closed_form, hidden: bool = False) -> bool:
     def least_squares():
         _check_ridge(ridge_closed_form, X, y, 0.0, "ridge_closed_form(X, y, 0) vs torch.linalg.lstsq")
 
-    @case("ridge_closed_form with more features than examples (20, 40), lam = 0.5")
-    def wide():
-        g2 = seeded(28)
-        X_wide = torch.randn(20, 40, generator=g2, dtype=f64) + 0.5
-        _check_ridge(ridge_closed_form, X_wide, torch.randn(20, generator=g2, dtype=f64) - 1.0, 0.5,
-                     "ridge_closed_form on (20, 40) inputs")
-
-    @case("gradient of the ridge objective at your solution")
-    def stationary():
-        w, b = _unpack_ridge(call(ridge_closed_form, X.clone(), y.clone(), 2.0), 5)
-        w, b = w.clone().requires_grad_(True), torch.tensor(b, dtype=f64, requires_grad=True)
-        objective = ((X @ w + b - y) ** 2).mean() / 2 + 2.0 / 2 * (w ** 2).sum()
-        objective.backward()
-        grad = torch.cat([w.grad, b.grad[None]])
-        expect_close("autograd gradient of (1/2n)||Xw + b - y||² + (λ/2)||w||² at (w, b), λ = 2",
-                     grad, torch.zeros(6, dtype=f64), _ridge_hint(X, y, 2.0, w.detach()), atol=1e-8)
-
-    @case("ridge_closed_form must not modify X and y")
-    def inputs_untouched():
-        X_copy, y_copy = X.clone(), y.clone()
-        call(ridge_closed_form, X_copy, y_copy, 0.1)
-        if not (torch.equal(X_copy, X) and torch.equal(y_copy, y)):
-            fail("X and y after ridge_closed_form", "unchanged", "modified in place",
-                 "center into new tensors (X - X.mean(0)), not with X -= ...")
-
-    @case("ridge_closed_form with lam = -0.1")
-    def rejects_negative():
-        expect_raises("ridge_closed_form(X, y, -0.1)", ValueError, ridge_closed_form, X, y, -0.1,
-                      hint="raise ValueError when lam < 0")
-
     with _one_thread():
-        return run_suite("ridge_closed_form", [wide, stationary, inputs_untouched,
-                                               rejects_negative]
+        return run_suite("ridge_closed_form", hidden_cases("weight_decay", "ridge_closed_form",
+                                                           ridge_closed_form, X=X, y=y)
                          if hidden else [value, least_squares], forbidden=SKLEARN)
 
 
@@ -676,25 +488,9 @@ def check_choose_lambda(choose_lambda, hidden: bool = False) -> bool:
         _check_choice(choose_lambda, X, y, lams, 5, "choose_lambda(X, y, lams, 5) on seed 0",
                       allowed=(0.03, 1.0))
 
-    @case("choose_lambda with lams in another order")
-    def unsorted():
-        X, y, _, _ = make_ridge_problem(1)
-        _check_choice(choose_lambda, X, y, [1.0, 0.01, 3.0, 0.3, 0.03, 0.1], 5,
-                      "choose_lambda with unsorted lams, seed 1")
-
-    @case("choose_lambda with k = 10 and lam = 0 among the candidates")
-    def ten_folds():
-        X, y, _, _ = make_ridge_problem(2)
-        _check_choice(choose_lambda, X, y, [0.0, 0.03, 0.3, 3.0], 10,
-                      "choose_lambda(X, y, [0.0, 0.03, 0.3, 3.0], 10), seed 2")
-
-    @case("choose_lambda on a small problem, k = 3")
-    def small():
-        X, y, _, _ = make_ridge_problem(3, num_train=23, num_features=5, noise=1.0)
-        _check_choice(choose_lambda, X, y, [0.0, 0.1, 1.0, 10.0], 3, "choose_lambda on (23, 5), k = 3")
-
     with _one_thread():
-        return run_suite("choose_lambda", [unsorted, ten_folds, small] if hidden else [data_b])
+        return run_suite("choose_lambda", hidden_cases("weight_decay", "choose_lambda", choose_lambda)
+                         if hidden else [data_b])
 
 
 # -- adamw_step ----------------------------------------------------------------------------------
@@ -776,33 +572,7 @@ def check_adamw_step(adamw_step, hidden: bool = False) -> bool:
         _check_adamw(adamw_step, w, [_quadratic_grad(X, y)] * 5, zeros, zeros, 1, 0.05, (0.9, 0.999),
                      1e-8, 0.5, "5 steps (lr 0.05, weight_decay 0.5)")
 
-    @case("adamw_step resuming at t = 10 with other betas and eps")
-    def resumed():
-        m = 0.1 * torch.randn(5, generator=seeded(30), dtype=f64)
-        v = 0.01 * torch.rand(5, generator=seeded(31), dtype=f64)
-        _check_adamw(adamw_step, w, [lambda _: grad], m, v, 10, 0.01, (0.8, 0.99), 1e-6, 0.3,
-                     "a step at t = 10 (betas (0.8, 0.99), eps 1e-6)")
-
-    @case("adamw_step on a (3, 4) weight matrix")
-    def matrix():
-        W = torch.randn(3, 4, generator=seeded(32), dtype=f64)
-        G = torch.randn(3, 4, generator=seeded(33), dtype=f64)
-        Z = torch.zeros(3, 4, dtype=f64)
-        _check_adamw(adamw_step, W, [lambda _: G] * 3, Z, Z, 1, 0.1, (0.9, 0.999), 1e-8, 0.01,
-                     "3 steps on (3, 4) tensors")
-
-    @case("adamw_step with weight_decay = 0 (plain Adam)")
-    def plain_adam():
-        _check_adamw(adamw_step, w, [_quadratic_grad(X, y)] * 3, zeros, zeros, 1, 0.1, (0.9, 0.999),
-                     1e-8, 0.0, "3 steps with weight_decay 0")
-
-    @case("adamw_step with t = 0")
-    def rejects_t0():
-        expect_raises("adamw_step(..., t=0, ...)", ValueError, adamw_step, w.clone(), grad.clone(),
-                      zeros.clone(), zeros.clone(), 0, 0.1, (0.9, 0.999), 1e-8, 0.1,
-                      hint="steps count from t = 1 (the bias correction 1 - β^0 is 0): "
-                           "raise ValueError")
-
     with _one_thread():
-        return run_suite("adamw_step", [resumed, matrix, plain_adam, rejects_t0]
+        return run_suite("adamw_step", hidden_cases("weight_decay", "adamw_step", adamw_step, w=w, grad=grad,
+                                                    X=X, y=y, zeros=zeros)
                          if hidden else [first_step, five_steps], forbidden=TORCH_OPTIM)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from answer_key import fitting as key_fitting
 from dlcourse.checks import fitting
 from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.fitting import CORRECT, SOLUTION, WRONG
@@ -50,14 +51,14 @@ def spec_early_stopping(losses, patience):
 def test_early_stopping_vectors_match_the_rule():
     """Are the hand-written test vectors right (checked against an independent definition)?"""
     for losses, patience, expected in (fitting.EARLY_STOPPING_VECTORS
-                                       + fitting.EARLY_STOPPING_HIDDEN):
+                                       + key_fitting.EARLY_STOPPING_HIDDEN):
         assert spec_early_stopping(losses, patience) == expected, (losses, patience)
 
 
 def test_sgd_convergence_has_no_false_failures():
     """Does the statistical SGD check pass the reference on 200 other seeds?"""
     for seed in range(200):
-        fitting.sgd_convergence_case(SOLUTION["fit_sgd"], data_seed=1000 + seed, order_seed=seed)
+        key_fitting.sgd_convergence_case(SOLUTION["fit_sgd"], data_seed=1000 + seed, order_seed=seed)
 
 
 def test_checks_leave_global_rng_alone():

