@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from .batch import FILES_CSV, ClassOptions, Plan, check_selection, complete, plan, write_files_csv
+from dlcourse.checks import hidden
+
 from .collect import Submission
 from .config import CONFIG_FILE, assignments, course_config
 from .export import write_outputs
@@ -79,6 +81,7 @@ def build_template(root: Path, assignment: str, folder: Path) -> Template:
     from nbgrader.apps import NbGraderAPI
 
     shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
+    copy_answer_key(root, folder)
     for name in COURSE_FILES:
         if (root / name).is_file():
             shutil.copyfile(root / name, folder / name)
@@ -89,6 +92,22 @@ def build_template(root: Path, assignment: str, folder: Path) -> Template:
     if not outcome["success"]:
         raise ReleaseError(f"cannot prepare {assignment}: {outcome.get('error', '')}")
     return Template(assignment, folder, notebook_cells(folder / "source" / assignment))
+
+
+def copy_answer_key(root: Path, folder: Path) -> None:
+    """The course's answer key (hidden cases of the checks) into the template: units on this machine
+    and on Dask workers take the hidden checks from there, never from the sandbox."""
+    key = hidden.of_course(root)
+    if key is None and any("hidden=True" in path.read_text(encoding="utf-8", errors="replace")
+                           for path in folder.glob("source/*/*.ipynb")):
+        raise hidden.HiddenChecksUnavailable(
+            f"the assignment's hidden tests call the course's hidden checks, but no answer key was found: "
+            f"expected {Path(root) / hidden.PACKAGE}/ beside source/ (it holds the hidden cases; "
+            f"copy it from the course repository), or name its folder in ${hidden.KEY_VARIABLE}.")
+    if key is not None:
+        (folder / hidden.PACKAGE).mkdir()
+        for path in hidden.files(key):
+            shutil.copyfile(path, folder / hidden.PACKAGE / path.name)
 
 
 @contextlib.contextmanager

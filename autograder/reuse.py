@@ -38,8 +38,10 @@ def code_fingerprint() -> str:
 
 
 def assignment_fingerprint(root: Path, assignment: str) -> str:
-    """The assignment as the course defines it: its source/ and release/ folders, and the course's
-    nbgrader_config.py and autotests.yml."""
+    """The assignment as the course defines it: its source/ and release/ folders, the course's
+    nbgrader_config.py and autotests.yml, and the answer key of the hidden checks."""
+    from dlcourse.checks import hidden
+
     from .grade import COURSE_FILES
 
     digest = hashlib.sha256()
@@ -50,6 +52,9 @@ def assignment_fingerprint(root: Path, assignment: str) -> str:
     for name in COURSE_FILES:
         if (root / name).is_file():
             digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    key = hidden.of_course(root)
+    for path in hidden.files(key) if key else []:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -138,6 +138,22 @@ def _readonly_paths() -> list[Path]:
     return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), *package_folders()})
 
 
+def _masked(readonly: list[Path]) -> list[Path]:
+    """Grader-only folders that a read-only mount would otherwise show (a course repository or a
+    cache inside the environment's folder): the answer key and the template cache, which holds copies."""
+    from dlcourse.checks import hidden
+
+    from .templates import cache_root
+
+    found = {folder.parent / hidden.PACKAGE for folder in package_folders()} | {cache_root()}
+    key = hidden.location()
+    if key is not None:
+        found.add(key)
+    found = {path.resolve() for path in found if path.exists()}
+    return sorted(p for p in found if any(p != r and p.is_relative_to(r) for r in readonly)
+                  and not any(r.is_relative_to(p) for r in readonly))
+
+
 def package_search_path() -> str:
     """PYTHONPATH inside the sandbox: the kernel imports the very packages the grader imported
     (its working folder is the scratch folder, so `python -m` alone would find the installed ones,
@@ -164,6 +180,8 @@ def _mounts(scratch: Path) -> list[str]:
         args += ["--perms", "0555", "--dir", str(parent)]
     for path in readonly:
         args += ["--ro-bind", str(path), str(path)]
+    for path in _masked(readonly):
+        args += ["--perms", "0000", "--tmpfs", str(path)]
     if scratch != Path("/"):
         for parent in sorted(a for a in scratch.parents if a not in (Path("/"), Path("/tmp"))):
             args += ["--perms", "0555", "--dir", str(parent)]

@@ -35,11 +35,14 @@ def cache_root() -> Path:
 def _digest(root: Path, assignment: str) -> str:
     from importlib.metadata import version  # not `import nbgrader`: that takes seconds
 
+    from dlcourse.checks import hidden
+
     from .grade import COURSE_FILES
 
     digest = hashlib.sha256(f"nbgrader {version('nbgrader')}\n".encode())
     package = Path(__file__).parent
-    course_files = [root / name for name in COURSE_FILES]
+    key = hidden.of_course(root)
+    course_files = [root / name for name in COURSE_FILES] + (hidden.files(key) if key else [])
     for path in sorted((root / "source" / assignment).rglob("*")) + sorted(package.glob("*.py")) + course_files:
         if path.is_file():
             digest.update(f"{path.name}\n".encode() + path.read_bytes())

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 
+from dlcourse.checks import hidden
+
 from .config import course_config
 from . import verdicts
 from .feedback import strip_ansi
@@ -295,6 +297,7 @@ def grade_unit(request: dict, host=None) -> dict:
         result.cells = zero_cells(request["grade_cells"], problem)
         return {**result.to_dict(), "seconds": time.monotonic() - started}
     prepare_course(request)
+    hidden.use(Path(request["template"]) / hidden.PACKAGE)  # the hidden checks, never from the sandbox
     skipped = {}
     for name, nb in present.items():
         flags, skipped[name] = prepare(request, nb, name)

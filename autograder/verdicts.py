@@ -13,7 +13,9 @@ kernel prints or displays is evidence of a pass. A cell passes only if the kerne
 AND every statement evaluated here passed. The checks' own output ("✅ ... passed", or the
 failure) becomes the cell's output in the feedback.
 
-Checks of a student's *class* (its objects cannot travel as data) still run in the kernel.
+Checks of a student's class run here too: its objects stay in the kernel, mirrored here
+(remote.RemoteModule). Hidden cases come from the course's answer key (dlcourse/checks/hidden.py),
+which only this process can read.
 """
 
 from __future__ import annotations

@@ -253,3 +253,25 @@ def test_hidden_cases_never_reach_the_kernel(tmp_path):
     executed = (tmp_path / "out" / "autograded" / "recorder" / "01_fitting" / "01_fitting.ipynb")
     text = executed.read_text() if executed.exists() else ""
     assert "CLEAN" in text and "LEAKED" not in text
+
+
+@pytest.mark.slow
+def test_the_kernel_finds_no_answer_key(tmp_path):
+    """A student's cell looks for the hidden cases everywhere it could: import, the course
+    repository beside the package, the grader's template cache, a walk of the file system."""
+    _needs_sandbox()
+    nb = nbformat.read(PERFECT, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import importlib.util, os, pathlib, dlcourse\n"
+        "from dlcourse.checks import hidden\n"
+        "found = [hidden.location(), importlib.util.find_spec('answer_key')]\n"
+        "found += [p for p in pathlib.Path(dlcourse.__file__).resolve().parents[1].glob('answer_key/*')]\n"
+        "for top in ('/tmp', '/root', '/home', '/work', '/opt', '/srv', os.getcwd()):\n"
+        "    for folder, dirs, files in os.walk(top):\n"
+        "        found += [os.path.join(folder, f) for f in files if f == 'fitting.py' and 'answer_key' in folder]\n"
+        "print(('FOU' + 'ND') if any(found) else ('NOT' + 'HING'), found)"))
+    _write(nb, tmp_path / "subs" / "seeker" / "01_fitting")
+    [result] = grade(submissions=tmp_path / "subs", out=tmp_path / "out", root=ROOT, workers=1, progress=False)
+    assert result.score == 14
+    text = (tmp_path / "out" / "autograded" / "seeker" / "01_fitting" / "01_fitting.ipynb").read_text()
+    assert "NOTHING" in text and "FOUND" not in text
