@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from dlcourse.checks._core import (call, case, expect_close, expect_raises, expect_scalar_close,
                                    expect_tensor, fail, seeded)
-from dlcourse.checks.weight_decay import (BIAS_DECAYED, NOT_DECAYED, OFF_BY_TWO, _check_adamw,
+from dlcourse.checks.weight_decay import (BIAS_DECAYED, NOT_DECAYED, OFF_BY_TWO, _Block, _check_adamw,
                                           _check_choice, _check_groups, _check_penalty_value,
                                           _check_ridge, _first_match, _quadratic_grad,
                                           _ridge_hint, _sk_ridge, _torch_train, _unpack_ridge,
@@ -162,17 +162,6 @@ def train_linear(train_linear, *, X, y, full_batch_run):
 
 
 # -- param_groups --------------------------------------------------------------------------------
-
-class _Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
-                                      nn.Conv2d(4, 4, 3, bias=False), nn.GroupNorm(2, 4))
-        self.head = nn.Sequential(nn.Flatten(), nn.LayerNorm(16), nn.Linear(16, 3))
-
-    def forward(self, x):
-        return self.head(self.features(x))
-
 
 def _shared():
     layer = nn.Linear(5, 5)

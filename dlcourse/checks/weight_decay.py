@@ -307,6 +307,19 @@ def _decay_hint(kind: str, got: float, expected: float) -> str:
     return "every weight of a Linear or Conv layer is decayed with weight_decay"
 
 
+class _Block(nn.Module):
+    """A model a hidden case hands to param_groups: defined here, since the kernel rebuilds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
+                                      nn.Conv2d(4, 4, 3, bias=False), nn.GroupNorm(2, 4))
+        self.head = nn.Sequential(nn.Flatten(), nn.LayerNorm(16), nn.Linear(16, 3))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
 def _check_groups(param_groups, make_model, decayed: set[str], weight_decay: float,
                   what: str) -> None:
     with torch.random.fork_rng(devices=[]):
