@@ -5,11 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dlcourse._runtime import seeded_global
 from dlcourse.checks._core import call, case, expect_close, expect_raises, fail, seeded
 from dlcourse.checks.dropout import (_EVAL_HINT, _TRAIN_HINT, _Spy, _call_seeded, _check_mlp_pass,
                                      _expect_accuracy, _expect_dropout_applied, _expect_identity,
                                      _expect_like, _expect_list_close, _expect_survivors,
-                                     _expect_zero_fraction, _make, _positive, _seeded_rng, _vector_data,
+                                     _expect_zero_fraction, _make, _positive, _vector_data,
                                      _vector_model)
 
 f64 = torch.float64
@@ -19,7 +20,7 @@ def dropout_layer(dropout_layer, *, values, bad_p):
     @case("two calls of dropout_layer(X, 0.5)")
     def fresh_masks():
         X = _positive((20, 30), 8)
-        with _seeded_rng(8):
+        with seeded_global(8, numpy_and_python=True):
             first, second = call(dropout_layer, X.clone(), 0.5), call(dropout_layer, X.clone(), 0.5)
         for out in (first, second):
             _expect_like("dropout_layer(X, 0.5)", out, X)
@@ -161,7 +162,7 @@ def train_classifier(train_classifier, *, run, vector, expected, lr):
 
     @case("train_classifier on a model with dropout that starts in eval mode")
     def trains_in_training_mode():
-        with _seeded_rng(51):
+        with seeded_global(51, numpy_and_python=True):
             spy = _Spy()
             model = nn.Sequential(nn.Linear(3, 8, dtype=f64), nn.ReLU(), spy, nn.Dropout(0.5),
                                   nn.Linear(8, 3, dtype=f64))

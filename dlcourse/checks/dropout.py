@@ -4,21 +4,19 @@ N is the number of examples (rows of X), D the number of features, C the number 
 References are torch routines (torch.nn.functional, torch.special), scikit-learn's
 `accuracy_score`, exact properties of inverted dropout, or fixed test vectors. Exactness checks
 run in float64. Dropout draws from the global RNG: every call of student code runs inside
-`_seeded_rng`, which forks torch's RNG (and saves numpy's and Python's), so a check never
-changes global random state.
+`seeded_global(seed, numpy_and_python=True)`, which forks torch's RNG (and saves numpy's and
+Python's), so a check never changes global random state.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import random
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .._runtime import seeded_global
 from .rules import DROPOUT
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
@@ -34,23 +32,8 @@ f64 = torch.float64
 Z_TOL = 5.0
 
 
-@contextlib.contextmanager
-def _seeded_rng(seed: int):
-    """Run student code on a forked, seeded global RNG; restore torch, numpy and Python RNGs after."""
-    np_state, py_state = np.random.get_state(), random.getstate()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        np.random.seed(seed)
-        random.seed(seed)
-        try:
-            yield
-        finally:
-            np.random.set_state(np_state)
-            random.setstate(py_state)
-
-
 def _call_seeded(fn, seed: int, *args):
-    with _seeded_rng(seed):
+    with seeded_global(seed, numpy_and_python=True):
         return call(fn, *args)
 
 
@@ -212,7 +195,7 @@ def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
     def bad_p(p):
         @case(f"dropout_layer(X, {p})")
         def run():
-            with _seeded_rng(4):
+            with seeded_global(4, numpy_and_python=True):
                 expect_raises(f"dropout_layer(X, {p})", ValueError, dropout_layer,
                               _positive((4, 5), 4), p,
                               hint="p is a probability: raise ValueError unless 0 <= p <= 1 "
@@ -262,7 +245,7 @@ def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
 
 def _make(cls, *args):
     """Construct the student's module on a forked RNG (layers draw their initial weights)."""
-    with _seeded_rng(0):
+    with seeded_global(0, numpy_and_python=True):
         return call(cls, *args)
 
 
@@ -440,7 +423,7 @@ class _Spy(nn.Module):
 
 def _accuracy_model(seed: int, num_features: int, num_classes: int, p: float = 0.5):
     """Spy -> Dropout(p) -> Linear, float64, with seeded weights."""
-    with _seeded_rng(seed):
+    with seeded_global(seed, numpy_and_python=True):
         linear = nn.Linear(num_features, num_classes, dtype=f64)
     with torch.no_grad():
         g = seeded(seed)
@@ -534,7 +517,7 @@ TRAIN_EXPECTED = {
 
 
 def _vector_model(vector: dict) -> nn.Linear:
-    with _seeded_rng(0):
+    with seeded_global(0, numpy_and_python=True):
         model = nn.Linear(3, 3, dtype=f64)
     with torch.no_grad():
         model.weight.copy_(torch.tensor(vector["W0"], dtype=f64))

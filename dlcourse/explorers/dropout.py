@@ -15,9 +15,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from .._runtime import single_thread
 from ..data import make_digits
 from ..plot import plot_curves
-from ..stability_lab import single_thread
 from ._render import new_figure, redraw_on_change, widgets_or_none
 
 #: The drop probabilities of the explorer's slider.

@@ -16,7 +16,7 @@ from functools import lru_cache
 import torch
 
 from ..data import cubic, make_cubic_data
-from ..train import monomial_features
+from ..labs.fitting import monomial_features
 from ._render import new_figure, redraw_on_change, widgets_or_none
 
 MAX_DEGREE = 14

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from answer_key import weight_decay as key_weight_decay
+from dlcourse._runtime import single_thread
 from dlcourse.checks import weight_decay
 from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.weight_decay import CORRECT, SOLUTION, WRONG
@@ -42,7 +43,7 @@ def test_missing_half_says_off_by_two(name):
 
 def test_train_linear_convergence_has_no_false_failures():
     """Does the statistical minibatch check pass the reference on 200 other seeds?"""
-    with weight_decay._one_thread():
+    with single_thread():
         for seed in range(200):
             key_weight_decay.train_linear_convergence_case(SOLUTION["train_linear"],
                                                            data_seed=1000 + seed, order_seed=seed)
@@ -51,7 +52,7 @@ def test_train_linear_convergence_has_no_false_failures():
 def test_train_linear_convergence_passes_torch_sgd():
     """Does torch.optim.SGD itself (the concise corpus variant) pass it on 25 more seeds?"""
     from tests.corpus.weight_decay import train_torch_optimizer
-    with weight_decay._one_thread():
+    with single_thread():
         for seed in range(25):
             key_weight_decay.train_linear_convergence_case(train_torch_optimizer,
                                                            data_seed=2000 + seed, order_seed=seed)

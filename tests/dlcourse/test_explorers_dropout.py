@@ -14,7 +14,7 @@ from dlcourse.explorers import dropout
 from dlcourse.explorers._render import show_figure
 from dlcourse.explorers.dropout import (DROP_PROBABILITIES, NUM_EPOCHS, draw_dropout,
                                         dropout_history, explorer, gap_vs_p, noisy_digits)
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion,
                                             run_without_errors, shown_png, sliders)
 

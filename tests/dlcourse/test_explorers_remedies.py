@@ -26,7 +26,7 @@ def final(grid, batch_norm, optimizer, activation, key="train_loss"):
 
 def test_grid_has_every_combination_with_full_curves(grid):
     """Does every combination have NUM_EPOCHS finite losses and accuracies in [0, 1]?"""
-    assert len(grid) == 2 * len(remedies.OPTIMIZERS) * len(remedies.ACTIVATIONS) == 12
+    assert len(grid) == 2 * len(remedies.OPTIMIZERS) * len(remedies.ACTIVATION_CHOICES) == 12
     for key, run in grid.items():
         assert len(run["train_loss"]) == len(run["test_acc"]) == NUM_EPOCHS, key
         assert run["diverged_at"] is None, key

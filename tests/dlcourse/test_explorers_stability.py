@@ -13,9 +13,9 @@ from torch import nn
 
 from dlcourse.explorers import stability
 from dlcourse.explorers._render import show_figure
-from dlcourse.explorers.stability import (ACTIVATIONS, INITIALIZERS, draw_profile, explorer,
+from dlcourse.explorers.stability import (ACTIVATION_FUNCTIONS, INITIALIZERS, draw_profile, explorer,
                                           layer_profile, make_weights)
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion,
                                             run_without_errors, shown_png, sliders)
 
@@ -26,7 +26,7 @@ def ratio(values, first_over_last=False):
     return values[0] / values[-1] if first_over_last else values[-1] / values[0]
 
 
-@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("activation", list(ACTIVATION_FUNCTIONS))
 @pytest.mark.parametrize("init", list(INITIALIZERS))
 def test_profile_has_one_finite_positive_value_per_layer(activation, init):
     profile = layer_profile(7, activation, init)
