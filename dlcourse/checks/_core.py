@@ -326,3 +326,35 @@ def seeded(seed: int) -> torch.Generator:
     """A fresh CPU generator with `seed`."""
     return torch.Generator().manual_seed(seed)
 
+
+
+# -- case factories: cases that many checks share -----------------------------------------------
+
+def inputs_untouched(description: str, what: str, inputs: Sequence[torch.Tensor],
+                     run: Callable[..., object], hint: str) -> Case:
+    """A case: `run(*copies)` on clones of `inputs` must leave every clone equal to its original.
+
+    `run` calls the student's code on the copies it is given; the failure reads
+    "`what`: expected unchanged, got modified in place".
+    """
+    @case(description)
+    def untouched():
+        copies = [tensor.clone() for tensor in inputs]
+        run(*copies)
+        if not all(torch.equal(copy, tensor) for copy, tensor in zip(copies, inputs)):
+            fail(what, "unchanged", "modified in place", hint)
+    return untouched
+
+
+def raises_case(description: str, exc_type: type[BaseException], fn: Callable, *args, hint: str,
+                within: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+                **kwargs) -> Case:
+    """A case: the student's `fn(*args, **kwargs)` must raise `exc_type` (run inside `within()`).
+
+    The failure names the call by `description` (see `expect_raises`).
+    """
+    @case(description)
+    def raises():
+        with within():
+            expect_raises(description, exc_type, fn, *args, hint=hint, **kwargs)
+    return raises

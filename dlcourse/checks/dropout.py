@@ -20,7 +20,7 @@ from .._runtime import seeded_global
 from .rules import DROPOUT
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
-                    fail, run_suite, seeded)
+                    fail, inputs_untouched, raises_case, run_suite, seeded)
 
 f64 = torch.float64
 
@@ -159,6 +159,31 @@ def dropout_statistics_case(dropout_layer, p: float, seed: int, shape=(500, 200)
 
 # -- dropout_layer -------------------------------------------------------------------------------
 
+def dropout_device_case(dropout_layer) -> None:
+    """dropout_layer(X, p) for p = 0.5 and 1 with X on another device: the output stays on X's device."""
+    # A tensor on the data-less 'meta' device stands in for a GPU tensor: a mask made by
+    # torch.rand(X.shape) lives on the CPU, and mixing it with X fails as it would on a GPU.
+    # Meta kernels import torch._dynamo, which rewraps torch.manual_seed; _core's integrity
+    # check accepts torch's own wrappers, so this does not look like tampering.
+    X = torch.empty(64, 32, device="meta")
+    for p in (0.5, 1.0):
+        what = f"dropout_layer(X, {p}) with X on another device ('meta')"
+        try:
+            out = _call_seeded(dropout_layer, 6, X, p)
+        except RuntimeError as error:
+            if "device" not in str(error):
+                raise
+            fail(what, "an output on X's device", f"RuntimeError: {str(error)[:100]}",
+                 "create the mask on X's device, e.g. torch.rand_like(X) or "
+                 "torch.rand(X.shape, device=X.device); D2L's torch.rand(X.shape) is always on "
+                 "the CPU and fails for X on a GPU")
+        out = expect_tensor(what, out)
+        if out.device != X.device:
+            fail(f"{what}: output device", X.device, out.device,
+                 "create every new tensor on X's device: torch.zeros_like(X), "
+                 "torch.rand_like(X) or device=X.device")
+
+
 def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
     """Visible: statistics and masks at p = 0.3, p = 0 and 1, ValueError, X untouched, device.
 
@@ -193,48 +218,18 @@ def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
                  "with p = 1 every element is dropped")
 
     def bad_p(p):
-        @case(f"dropout_layer(X, {p})")
-        def run():
-            with seeded_global(4, numpy_and_python=True):
-                expect_raises(f"dropout_layer(X, {p})", ValueError, dropout_layer,
-                              _positive((4, 5), 4), p,
-                              hint="p is a probability: raise ValueError unless 0 <= p <= 1 "
-                                   "(an assert raises AssertionError instead)")
-        return run
+        return raises_case(f"dropout_layer(X, {p})", ValueError, dropout_layer, _positive((4, 5), 4), p,
+                           hint="p is a probability: raise ValueError unless 0 <= p <= 1 "
+                                "(an assert raises AssertionError instead)",
+                           within=lambda: seeded_global(4, numpy_and_python=True))
 
-    @case("dropout_layer must not modify X")
-    def input_untouched():
-        X = _positive((50, 40), 5)
-        X_copy = X.clone()
-        _call_seeded(dropout_layer, 5, X_copy, 0.5)
-        if not torch.equal(X_copy, X):
-            fail("X after dropout_layer(X, 0.5)", "unchanged", "modified in place",
-                 "build a new tensor (mask * X / (1 - p)); avoid X *= ..., X[mask] = 0 or X.mul_()")
+    input_untouched = inputs_untouched(
+        "dropout_layer must not modify X", "X after dropout_layer(X, 0.5)", [_positive((50, 40), 5)],
+        lambda X: _call_seeded(dropout_layer, 5, X, 0.5),
+        "build a new tensor (mask * X / (1 - p)); avoid X *= ..., X[mask] = 0 or X.mul_()")
 
-    @case("dropout_layer(X, 0.5) with X on another device")
-    def same_device():
-        # A tensor on the data-less 'meta' device stands in for a GPU tensor: a mask made by
-        # torch.rand(X.shape) lives on the CPU, and mixing it with X fails as it would on a GPU.
-        # Meta kernels import torch._dynamo, which rewraps torch.manual_seed; _core's integrity
-        # check accepts torch's own wrappers, so this does not look like tampering.
-        X = torch.empty(64, 32, device="meta")
-        for p in (0.5, 1.0):
-            what = f"dropout_layer(X, {p}) with X on another device ('meta')"
-            try:
-                out = _call_seeded(dropout_layer, 6, X, p)
-            except RuntimeError as error:
-                if "device" not in str(error):
-                    raise
-                fail(what, "an output on X's device", f"RuntimeError: {str(error)[:100]}",
-                     "create the mask on X's device, e.g. torch.rand_like(X) or "
-                     "torch.rand(X.shape, device=X.device); D2L's torch.rand(X.shape) is always on "
-                     "the CPU and fails for X on a GPU")
-            out = expect_tensor(what, out)
-            if out.device != X.device:
-                fail(f"{what}: output device", X.device, out.device,
-                     "create every new tensor on X's device: torch.zeros_like(X), "
-                     "torch.rand_like(X) or device=X.device")
-
+    same_device = case("dropout_layer(X, 0.5) with X on another device")(
+        lambda: dropout_device_case(dropout_layer))
     visible = [values(0.3), p_zero, p_one, bad_p(1.5), input_untouched, same_device]
     return run_suite("dropout_layer", hidden_cases("dropout", "dropout_layer", dropout_layer,
                                                    values=values, bad_p=bad_p)

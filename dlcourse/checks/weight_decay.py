@@ -17,7 +17,7 @@ from .._runtime import single_thread
 from .rules import SKLEARN, TORCH_OPTIM
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_scalar_close, expect_shape, expect_tensor, fail,
-                    run_suite, seeded)
+                    inputs_untouched, run_suite, seeded)
 
 f64 = torch.float64
 
@@ -141,18 +141,15 @@ def check_sgd_step_l2(sgd_step_l2, hidden: bool = False) -> bool:
         expect_close("w after 100 steps (lr 0.05, lam 0.3) vs torch.optim.SGD(weight_decay=0.3)",
                      current, expected, "each step: new w = (1 - lr·lam)·w - lr·grad", atol=1e-10)
 
-    @case("sgd_step_l2 must not modify w or grad")
-    def inputs_untouched():
-        w_copy, grad_copy = w.clone(), grad.clone()
-        call(sgd_step_l2, w_copy, grad_copy, 0.1, 0.5)
-        if not (torch.equal(w_copy, w) and torch.equal(grad_copy, grad)):
-            fail("w and grad after sgd_step_l2", "unchanged", "modified in place",
-                 "return a new tensor: avoid w.mul_(), w -= ... and friends (or clone w first)")
+    untouched = inputs_untouched(
+        "sgd_step_l2 must not modify w or grad", "w and grad after sgd_step_l2", [w, grad],
+        lambda w, grad: call(sgd_step_l2, w, grad, 0.1, 0.5),
+        "return a new tensor: avoid w.mul_(), w -= ... and friends (or clone w first)")
 
     with single_thread():
         return run_suite("sgd_step_l2", hidden_cases("weight_decay", "sgd_step_l2", sgd_step_l2, w=w,
                                                      grad=grad, g=g, one_step=one_step)
-                         if hidden else [step, hundred_steps, inputs_untouched], forbidden=TORCH_OPTIM)
+                         if hidden else [step, hundred_steps, untouched], forbidden=TORCH_OPTIM)
 
 
 # -- train_linear --------------------------------------------------------------------------------
