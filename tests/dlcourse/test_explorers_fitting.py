@@ -7,8 +7,7 @@ import torch
 
 from dlcourse.explorers import fitting
 from dlcourse.explorers._render import show_figure
-from tests.dlcourse.companion_tools import (FakeOutput, assert_committed_clean, companion,
-                                            run_without_errors, shown_png, sliders)
+from tests.dlcourse.companion_tools import FakeOutput, shown_png, sliders
 
 
 def test_error_curves_has_one_value_per_degree():
@@ -120,12 +119,6 @@ def test_a_degree_change_reuses_the_cached_data_and_error_curves():
     assert fitting._error_curves.cache_info().hits > curves.hits
 
 
-def test_explorer_is_off_without_display_or_while_grading(monkeypatch):
-    assert fitting.explorer(display=False) is None
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert fitting.explorer() is None
-
-
 def test_explorer_draws_at_once_and_redraws_on_slider_change():
     pytest.importorskip("ipywidgets")
     box = fitting.explorer()
@@ -138,12 +131,3 @@ def test_explorer_draws_at_once_and_redraws_on_slider_change():
     assert second != first
     controls["training points"].value = 100
     assert shown_png(box) != second
-
-
-def test_committed_companion_is_clean():
-    assert_committed_clean(companion("01_fitting"))
-
-
-@pytest.mark.slow
-def test_companion_runs_top_to_bottom():
-    run_without_errors("01_fitting")
