@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 
-from dlcourse._runtime import seeded_global
+from dlcourse.runtime import seeded_global
 from dlcourse.checks._core import call, case, expect_close, expect_raises, expect_tensor, fail, seeded
 from dlcourse.checks.stability import (_TORCH_INIT, _as_floats, _autograd_derivative, _compare_grad_norms,
                                        _compare_stats, _expect_filled_in_place, _fill,

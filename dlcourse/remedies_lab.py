@@ -1,6 +1,6 @@
-"""Old path of `dlcourse.labs.remedies`, kept for notebooks released before the labs moved (until the 2027 term).
+"""Old path, kept for one term (until 2027) for notebooks released before the labs moved.
 
-New code imports from `dlcourse.labs.remedies`.
+New code imports from `dlcourse.labs.remedies` and `dlcourse.models`.
 """
 
 from .labs.remedies import *  # noqa: F401,F403

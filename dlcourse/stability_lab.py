@@ -1,9 +1,9 @@
-"""Old path of `dlcourse.labs.stability`, kept for notebooks released before the labs moved (until the 2027 term).
+"""Old path, kept for one term (until 2027) for notebooks released before the labs moved.
 
 New code imports from `dlcourse.labs.stability`.
 """
 
-from ._runtime import single_thread  # noqa: F401
+from .runtime import single_thread  # noqa: F401
 from .explorers.stability import explore_depth  # noqa: F401
 from .labs.stability import *  # noqa: F401,F403
 from .labs.stability import train_plain_sgd as train_classifier  # noqa: F401

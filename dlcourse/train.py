@@ -1,6 +1,6 @@
-"""Old path of `dlcourse.labs.fitting`, kept for notebooks released before the labs moved (until the 2027 term).
+"""Old path, kept for one term (until 2027) for notebooks released before the labs moved.
 
-New code imports from `dlcourse.labs.fitting`.
+New code imports from `dlcourse.labs.fitting` and `dlcourse.models`.
 """
 
 from .labs.fitting import monomial_features, polyfit_curves  # noqa: F401

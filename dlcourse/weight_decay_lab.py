@@ -1,4 +1,4 @@
-"""Old path of `dlcourse.labs.weight_decay`, kept for notebooks released before the labs moved (until the 2027 term).
+"""Old path, kept for one term (until 2027) for notebooks released before the labs moved.
 
 New code imports from `dlcourse.labs.weight_decay`.
 """

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._runtime import seeded_global
+from ..runtime import seeded_global
 from .rules import DROPOUT
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
@@ -344,8 +344,11 @@ def _expect_equal_stage(what: str, got: torch.Tensor, expected: torch.Tensor, hi
     expect_close(what, got, expected, hint, atol=1e-6, rtol=1e-5)
 
 
-def _check_mlp_pass(DropoutMLP, sizes, p1: float, p2: float, train: bool, seed: int,
-                    num_examples: int = 1000) -> None:
+def mlp_pass_case(DropoutMLP, sizes, p1: float, p2: float, train: bool, seed: int,
+                  num_examples: int = 1000) -> None:
+    """Statistical: DropoutMLP(*sizes, p1, p2) in training or eval mode on 1000 inputs: three
+    Linear layers of the right sizes, dropout after each hidden one at its p (tests rerun it on
+    200 other seeds)."""
     model = _expect_module(f"DropoutMLP{(*sizes, p1, p2)}", _make(DropoutMLP, *sizes, p1, p2),
                            "subclass nn.Module and call super().__init__() first")
     model.train(train)
@@ -391,11 +394,11 @@ def check_dropout_mlp(DropoutMLP, hidden: bool = False) -> bool:
 
     @case(f"DropoutMLP{(*sizes, 0.2, 0.5)} in eval mode")
     def eval_mode():
-        _check_mlp_pass(DropoutMLP, sizes, 0.2, 0.5, train=False, seed=30)
+        mlp_pass_case(DropoutMLP, sizes, 0.2, 0.5, train=False, seed=30)
 
     @case(f"DropoutMLP{(*sizes, 0.2, 0.5)} in training mode")
     def training():
-        _check_mlp_pass(DropoutMLP, sizes, 0.2, 0.5, train=True, seed=31)
+        mlp_pass_case(DropoutMLP, sizes, 0.2, 0.5, train=True, seed=31)
 
     visible = [eval_mode, training]
     return run_suite("DropoutMLP", hidden_cases("dropout", "dropout_mlp", DropoutMLP)
@@ -511,7 +514,7 @@ TRAIN_EXPECTED = {
 }
 
 
-def _vector_model(vector: dict) -> nn.Linear:
+def vector_model(vector: dict) -> nn.Linear:
     with seeded_global(0, numpy_and_python=True):
         model = nn.Linear(3, 3, dtype=f64)
     with torch.no_grad():
@@ -520,7 +523,7 @@ def _vector_model(vector: dict) -> nn.Linear:
     return model
 
 
-def _vector_data(vector: dict):
+def vector_data(vector: dict):
     return (torch.tensor(vector["X"], dtype=f64), torch.tensor(vector["y"]),
             torch.tensor(vector["X_test"], dtype=f64), torch.tensor(vector["y_test"]))
 
@@ -565,8 +568,8 @@ def check_train_classifier(train_classifier, hidden: bool = False) -> bool:
     epochs, lr = vector["epochs"], vector["lr"]
 
     def run(with_test=True, epochs=epochs, model=None):
-        model = _vector_model(vector) if model is None else model
-        X, y, X_test, y_test = _vector_data(vector)
+        model = vector_model(vector) if model is None else model
+        X, y, X_test, y_test = vector_data(vector)
         test = (X_test, y_test) if with_test else (None, None)
         history = _call_seeded(train_classifier, 50, model, X, y, epochs, lr, *test)
         return model, _unpack_history(history, epochs, with_test)
@@ -574,8 +577,8 @@ def check_train_classifier(train_classifier, hidden: bool = False) -> bool:
     @case("train_classifier on the fixed test vector (4 epochs, lr 0.5)")
     def losses():
         _, history = run()
-        initial = F.cross_entropy(_vector_model(vector)(_vector_data(vector)[0]),
-                                  _vector_data(vector)[1]).item()
+        initial = F.cross_entropy(vector_model(vector)(vector_data(vector)[0]),
+                                  vector_data(vector)[1]).item()
         expect_scalar_close("history['train_loss'][0]", history["train_loss"][0], initial,
                             "record loss.item() of each epoch's forward pass, computed before "
                             "optimizer.step(): the mean cross-entropy of the logits "

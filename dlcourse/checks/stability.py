@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from .._runtime import seeded_global, single_thread
+from ..runtime import seeded_global, single_thread
 from .rules import TORCH_INIT
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_scalar_close, expect_tensor, fail, run_suite,

@@ -13,7 +13,7 @@ import torch.nn as nn
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
-from .._runtime import single_thread
+from ..runtime import single_thread
 from .rules import SKLEARN, TORCH_OPTIM
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_scalar_close, expect_shape, expect_tensor, fail,

@@ -19,9 +19,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import make_digits
-from .._runtime import single_thread
 from ..models import fraction_correct, make_digits_mlp
-from ._render import new_figure, redraw_on_change, widgets_or_none
+from ..runtime import single_thread
+from .render import new_figure, redraw_on_change, widgets_or_none
 
 ACTIVATION_CHOICES: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "ReLU": nn.ReLU}
 

@@ -15,11 +15,11 @@ from functools import lru_cache
 import torch
 from torch import nn
 
-from .._runtime import single_thread
-from ..labs.stability import depth_profile
 from .. import models
+from ..labs.stability import depth_profile
 from ..plot import plot_layer_bars
-from ._render import new_figure, redraw_on_change, widgets_or_none
+from ..runtime import single_thread
+from .render import new_figure, redraw_on_change, widgets_or_none
 
 ACTIVATION_FUNCTIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 
@@ -172,3 +172,8 @@ def explore_depth(forward_stats: Callable, grad_norms_per_layer: Callable, inits
 
     return widgets.interact(show, depth=widgets.IntSlider(value=10, min=2, max=30),
                             activation=list(models.ACTIVATIONS), init=list(inits))
+
+
+#: The cached computations behind the explorer, by name (lru_cache functions): a redraw
+#: must reuse them, which tests check through their cache_info().
+CACHES = {"profiles": _profile}

@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._runtime import single_thread
 from ..data import gaussian_batch
 from ..models import fraction_correct, init_linears_, make_mlp, sgd_step_
+from ..runtime import single_thread
 
 
 def depth_model(activation: str, weight_init, depth: int = 10, width: int = 256,

@@ -43,15 +43,15 @@ def test_statistics_pass_solution_on_many_seeds(p):
 def test_mlp_statistics_pass_on_many_seeds():
     """Does the DropoutMLP training-mode check (zero fractions per layer) pass 200 other seeds?"""
     for seed in range(200):
-        dropout._check_mlp_pass(SOLUTION["DropoutMLP"], (20, 64, 48, 5), 0.2, 0.5, train=True,
-                                seed=1000 + seed)
+        dropout.mlp_pass_case(SOLUTION["DropoutMLP"], (20, 64, 48, 5), 0.2, 0.5, train=True,
+                              seed=1000 + seed)
 
 
 def test_train_vectors_match_an_independent_loop():
     """Are the fixed train_classifier vectors right (re-derived with torch.optim.Adam)?"""
     vector, expected = dropout.TRAIN_VECTOR, dropout.TRAIN_EXPECTED
-    model = dropout._vector_model(vector)
-    X, y, X_test, y_test = dropout._vector_data(vector)
+    model = dropout.vector_model(vector)
+    X, y, X_test, y_test = dropout.vector_data(vector)
     optimizer = torch.optim.Adam(model.parameters(), lr=vector["lr"])
     losses, train_acc, test_acc = [], [], []
     for _ in range(vector["epochs"]):

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from answer_key import stability as key_stability
-from dlcourse._runtime import single_thread
+from dlcourse.runtime import single_thread
 from dlcourse.checks import stability
 from tests.checks.corpus_suite import corpus_tests
 from tests.corpus.stability import CORRECT, SOLUTION, WRONG

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from answer_key import weight_decay as key_weight_decay
-from dlcourse._runtime import single_thread
+from dlcourse.runtime import single_thread
 from dlcourse.checks import weight_decay
 from tests.checks.corpus_suite import corpus_tests, run_all
 from tests.corpus.weight_decay import CORRECT, SOLUTION, WRONG

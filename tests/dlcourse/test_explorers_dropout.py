@@ -7,7 +7,7 @@ import torch
 
 from dlcourse.data import make_digits
 from dlcourse.explorers import dropout
-from dlcourse.explorers._render import show_figure
+from dlcourse.explorers.render import show_figure
 from dlcourse.explorers.dropout import (DROP_PROBABILITIES, NUM_EPOCHS, draw_dropout,
                                         dropout_history, explorer, gap_vs_p, noisy_digits)
 from tests.dlcourse.companion_tools import FakeOutput, shown_png, sliders
@@ -64,7 +64,7 @@ def test_more_dropout_shrinks_the_gap_and_the_memorization(sweep):
 
 def test_runs_are_deterministic_and_seeded():
     """Equal seeds give equal runs (uncached), different seeds different ones."""
-    train = dropout._train.__wrapped__
+    train = dropout.CACHES["runs"].__wrapped__
     assert train(0.5, 0, 3) == train(0.5, 0, 3)
     assert train(0.5, 0, 3) != train(0.5, 1, 3)
 
@@ -73,7 +73,7 @@ def test_runs_leave_the_global_random_state_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    dropout._train.__wrapped__(0.2, 0, 2)
+    dropout.CACHES["runs"].__wrapped__(0.2, 0, 2)
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -94,9 +94,9 @@ def test_an_update_trains_nothing_once_the_grid_exists(sweep):
 
     (The time of an update is measured by benchmarks/explorer_updates.py.)
     """
-    before = dropout._train.cache_info()
+    before = dropout.CACHES["runs"].cache_info()
     show_figure(FakeOutput(), draw_dropout(0.4))
-    after = dropout._train.cache_info()
+    after = dropout.CACHES["runs"].cache_info()
     assert after.misses == before.misses and after.hits > before.hits
 
 

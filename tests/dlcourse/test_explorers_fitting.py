@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dlcourse.explorers import fitting
-from dlcourse.explorers._render import show_figure
+from dlcourse.explorers.render import show_figure
 from tests.dlcourse.companion_tools import FakeOutput, shown_png, sliders
 
 
@@ -112,11 +112,11 @@ def test_a_degree_change_reuses_the_cached_data_and_error_curves():
     (The time of an update is measured by benchmarks/explorer_updates.py.)
     """
     fitting.draw(9, 20, seed=1)
-    splits, curves = fitting._splits.cache_info(), fitting._error_curves.cache_info()
+    splits, curves = (fitting.CACHES[name].cache_info() for name in ("splits", "error_curves"))
     show_figure(FakeOutput(), fitting.draw(4, 20, seed=1))
-    assert fitting._splits.cache_info().misses == splits.misses
-    assert fitting._error_curves.cache_info().misses == curves.misses
-    assert fitting._error_curves.cache_info().hits > curves.hits
+    assert fitting.CACHES["splits"].cache_info().misses == splits.misses
+    assert fitting.CACHES["error_curves"].cache_info().misses == curves.misses
+    assert fitting.CACHES["error_curves"].cache_info().hits > curves.hits
 
 
 def test_explorer_draws_at_once_and_redraws_on_slider_change():

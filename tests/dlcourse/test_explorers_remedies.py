@@ -7,7 +7,7 @@ import math
 import pytest
 
 from dlcourse.explorers import remedies
-from dlcourse.explorers._render import show_figure
+from dlcourse.explorers.render import show_figure
 from dlcourse.explorers.remedies import (NUM_EPOCHS, draw_view, explorer, explorer_view, run_grid,
                                          run_label, train_run)
 from tests.dlcourse.companion_tools import FakeOutput, shown_png, sliders

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from dlcourse.explorers import stability
-from dlcourse.explorers._render import show_figure
+from dlcourse.explorers.render import show_figure
 from dlcourse.explorers.stability import (ACTIVATION_FUNCTIONS, INITIALIZERS, draw_profile, explorer,
                                           layer_profile, make_weights)
 from tests.dlcourse.companion_tools import FakeOutput, shown_png, sliders
@@ -97,7 +97,7 @@ def test_more_depth_means_more_vanishing():
 
 
 def test_profiles_are_deterministic_and_seeded():
-    profile = stability._profile.__wrapped__
+    profile = stability.CACHES["profiles"].__wrapped__
     assert profile(6, "relu", "Kaiming", 32, 16, 0) == profile(6, "relu", "Kaiming", 32, 16, 0)
     assert profile(6, "relu", "Kaiming", 32, 16, 0) != profile(6, "relu", "Kaiming", 32, 16, 1)
 
@@ -106,7 +106,7 @@ def test_profiles_leave_the_global_random_state_alone():
     torch.manual_seed(7)
     expected = torch.rand(3)
     torch.manual_seed(7)
-    stability._profile.__wrapped__(3, "tanh", "Xavier", 16, 8, 5)
+    stability.CACHES["profiles"].__wrapped__(3, "tanh", "Xavier", 16, 8, 5)
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -124,11 +124,11 @@ def test_an_update_computes_its_profile_once_and_then_reuses_it():
 
     (The time of an update is measured by benchmarks/explorer_updates.py.)
     """
-    stability._profile.cache_clear()
+    stability.CACHES["profiles"].cache_clear()
     show_figure(FakeOutput(), draw_profile(30, "tanh", "Kaiming"))
-    assert stability._profile.cache_info()[:2] == (0, 1)  # (hits, misses)
+    assert stability.CACHES["profiles"].cache_info()[:2] == (0, 1)  # (hits, misses)
     show_figure(FakeOutput(), draw_profile(30, "tanh", "Kaiming"))
-    assert stability._profile.cache_info()[:2] == (1, 1)
+    assert stability.CACHES["profiles"].cache_info()[:2] == (1, 1)
 
 
 def test_explorer_widget_redraws_on_every_control(monkeypatch):

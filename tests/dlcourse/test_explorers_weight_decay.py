@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dlcourse.explorers import weight_decay
-from dlcourse.explorers._render import show_figure
+from dlcourse.explorers.render import show_figure
 from tests.dlcourse.companion_tools import FakeOutput, shown_png, sliders
 
 
@@ -103,11 +103,11 @@ def test_a_lambda_change_reuses_the_cached_data_and_path():
     (The time of an update is measured by benchmarks/explorer_updates.py.)
     """
     weight_decay.draw(0.1, 80, seed=1)
-    data, path = weight_decay._data.cache_info(), weight_decay._path.cache_info()
+    data, path = weight_decay.CACHES["data"].cache_info(), weight_decay.CACHES["path"].cache_info()
     show_figure(FakeOutput(), weight_decay.draw(1.0, 80, seed=1))
-    assert weight_decay._data.cache_info().misses == data.misses
-    assert weight_decay._path.cache_info().misses == path.misses
-    assert weight_decay._path.cache_info().hits > path.hits
+    assert weight_decay.CACHES["data"].cache_info().misses == data.misses
+    assert weight_decay.CACHES["path"].cache_info().misses == path.misses
+    assert weight_decay.CACHES["path"].cache_info().hits > path.hits
 
 
 def test_explorer_draws_at_once_and_redraws_on_slider_change():
