@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from dlcourse.checks._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
-                                   expect_tensor, fail, inputs_untouched, seeded)
+                                   expect_tensor, fail, inputs_untouched, same_seed_case, seeded)
 from dlcourse.checks.fitting import (EARLY_STOPPING_VECTORS, _as_int, _check_poly_values,
                                      _factorial_features, _gd_reference, _lstsq, _unpack_sgd,
                                      early_stopping_case, folds_case)
@@ -135,17 +135,12 @@ def fit_sgd(fit_sgd, *, X, y):
     def converges():
         sgd_convergence_case(fit_sgd, data_seed=4, order_seed=5)
 
-    @case("fit_sgd with seeded generators")
-    def uses_generator():
-        def run(seed):
-            return _unpack_sgd(call(fit_sgd, X, y, lr=0.05, epochs=2, batch_size=3,
-                                    generator=seeded(seed)), 2)[0]
-        if not torch.equal(run(7), run(7)):
-            fail("two runs with generators seeded 7", "identical weights", "different weights",
-                 "draw the order with torch.randperm(n, generator=generator), not the global RNG")
-        if torch.equal(run(7), run(8)):
-            fail("runs with generators seeded 7 and 8", "different weights", "identical weights",
-                 "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
+    uses_generator = same_seed_case(
+        "fit_sgd with seeded generators",
+        lambda seed: _unpack_sgd(call(fit_sgd, X, y, lr=0.05, epochs=2, batch_size=3,
+                                      generator=seeded(seed)), 2)[0],
+        "draw the order with torch.randperm(n, generator=generator), not the global RNG",
+        "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
 
     untouched = inputs_untouched(
         "fit_sgd must not modify X and y", "X and y after fit_sgd", [X, y],

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from dlcourse.checks._core import (call, case, expect_close, expect_raises, expect_scalar_close,
-                                   expect_tensor, fail, inputs_untouched, seeded)
+                                   expect_tensor, fail, inputs_untouched, same_seed_case, seeded)
 from dlcourse.checks.weight_decay import (BIAS_DECAYED, NOT_DECAYED, OFF_BY_TWO, _check_adamw,
                                           _check_choice, _check_groups, _check_penalty_value,
                                           _check_ridge, _first_match, _quadratic_grad,
@@ -125,16 +125,11 @@ def train_linear(train_linear, *, X, y, full_batch_run):
         expect_close("w with n = 10, batch_size = 4, 2 epochs", w, ref_w, hint, atol=1e-10)
         expect_scalar_close("b with n = 10, batch_size = 4, 2 epochs", b, float(ref_b), hint, atol=1e-10)
 
-    @case("train_linear with seeded generators")
-    def uses_generator():
-        def run(seed):
-            return _unpack_train(call(train_linear, X, y, 0.1, 0.05, 2, 3, seeded(seed)), 2, 3)[0]
-        if not torch.equal(run(7), run(7)):
-            fail("two runs with generators seeded 7", "identical weights", "different weights",
-                 "draw the order with torch.randperm(n, generator=generator), not the global RNG")
-        if torch.equal(run(7), run(8)):
-            fail("runs with generators seeded 7 and 8", "different weights", "identical weights",
-                 "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
+    uses_generator = same_seed_case(
+        "train_linear with seeded generators",
+        lambda seed: _unpack_train(call(train_linear, X, y, 0.1, 0.05, 2, 3, seeded(seed)), 2, 3)[0],
+        "draw the order with torch.randperm(n, generator=generator), not the global RNG",
+        "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
 
     @case("train_linear with minibatches converges to the ridge solution")
     def converges():

@@ -358,3 +358,18 @@ def raises_case(description: str, exc_type: type[BaseException], fn: Callable, *
         with within():
             expect_raises(description, exc_type, fn, *args, hint=hint, **kwargs)
     return raises
+
+
+def same_seed_case(description: str, run: Callable[[int], object], same_hint: str, other_hint: str,
+                   values: str = "weights", equal: Callable[[object, object], bool] = torch.equal) -> Case:
+    """A case: `run(seed)` (the student's code on a generator seeded `seed`) gives equal results
+    for seed 7 twice, and different ones for seeds 7 and 8."""
+    @case(description)
+    def uses_generator():
+        if not equal(run(7), run(7)):
+            fail("two runs with generators seeded 7", f"identical {values}", f"different {values}",
+                 same_hint)
+        if equal(run(7), run(8)):
+            fail("runs with generators seeded 7 and 8", f"different {values}", f"identical {values}",
+                 other_hint)
+    return uses_generator

@@ -12,6 +12,7 @@ Initializers draw from the global RNG (like torch.nn.init), so every check seeds
 from __future__ import annotations
 
 import math
+import operator
 
 import torch
 from torch import nn
@@ -20,7 +21,7 @@ from ..runtime import seeded_global, single_thread
 from .rules import TORCH_INIT
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_scalar_close, expect_tensor, fail, run_suite,
-                    seeded)
+                    same_seed_case, seeded)
 
 f64 = torch.float64
 _TORCH_INIT = nn.init  # the reference; the student may not call its initializers (rules.TORCH_INIT)
@@ -183,14 +184,11 @@ def check_matrix_product_growth(matrix_product_growth, hidden: bool = False) -> 
                      "matrix by std, keep the running product, and record log10 (not ln) after "
                      "each product")
 
-    @case("matrix_product_growth with seeded generators")
-    def uses_generator():
-        if _growth(matrix_product_growth, 4, 5, 1.0, 7) != _growth(matrix_product_growth, 4, 5, 1.0, 7):
-            fail("two runs with generators seeded 7", "identical values", "different values",
-                 "draw every matrix with torch.randn(n, n, generator=generator, ...)")
-        if _growth(matrix_product_growth, 4, 5, 1.0, 7) == _growth(matrix_product_growth, 4, 5, 1.0, 8):
-            fail("runs with generators seeded 7 and 8", "different values", "identical values",
-                 "draw every matrix from the generator you are given")
+    uses_generator = same_seed_case(
+        "matrix_product_growth with seeded generators",
+        lambda seed: _growth(matrix_product_growth, 4, 5, 1.0, seed),
+        "draw every matrix with torch.randn(n, n, generator=generator, ...)",
+        "draw every matrix from the generator you are given", values="values", equal=operator.eq)
 
     visible = [shape, uses_generator, scaling]
     return _run("matrix_product_growth",
