@@ -373,3 +373,27 @@ def same_seed_case(description: str, run: Callable[[int], object], same_hint: st
             fail("runs with generators seeded 7 and 8", f"different {values}", f"identical {values}",
                  other_hint)
     return uses_generator
+
+
+def same_gradients_case(description: str, run: Callable, reference: Callable,
+                        inputs: Sequence[torch.Tensor], weights: torch.Tensor, names: Sequence[str],
+                        what: str, hint: str, atol: float,
+                        output_what: str, output_hint: str) -> Case:
+    """A case: the gradients of L = sum(Y * weights), Y = run(*leaves), with respect to leaf copies
+    of `inputs` equal those through `reference` (messages "<name> of <what>", names in input order).
+
+    Y must require grad (else `output_what` fails with `output_hint`).
+    """
+    @case(description)
+    def gradients():
+        grads = []
+        for fn in (run, reference):
+            leaves = [tensor.clone().requires_grad_(True) for tensor in inputs]
+            out = fn(*leaves)
+            if not isinstance(out, torch.Tensor) or not out.requires_grad:
+                fail(output_what, True, False, output_hint)
+            (out * weights).sum().backward()
+            grads.append([leaf.grad for leaf in leaves])
+        for name, got, expected in zip(names, *grads):
+            expect_close(f"{name} of {what}", got, expected, hint, atol=atol)
+    return gradients
