@@ -5,12 +5,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dlcourse.runtime import seeded_global
 from dlcourse.checks._core import call, case, expect_close, expect_raises, fail, seeded
-from dlcourse.checks.dropout import (_EVAL_HINT, _TRAIN_HINT, _Spy, _call_seeded, _check_mlp_pass,
-                                     _expect_accuracy, _expect_dropout_applied, _expect_identity,
-                                     _expect_like, _expect_list_close, _expect_survivors,
-                                     _expect_zero_fraction, _make, _positive, _seeded_rng, _vector_data,
-                                     _vector_model)
+from dlcourse.checks.dropout import (_EVAL_HINT, _TRAIN_HINT, _Spy, _call_seeded, _expect_accuracy,
+                                     _expect_dropout_applied, _expect_identity, _expect_like,
+                                     _expect_list_close, _expect_survivors, _expect_zero_fraction,
+                                     _make, _positive, mlp_pass_case, vector_data, vector_model)
 
 f64 = torch.float64
 
@@ -19,7 +19,7 @@ def dropout_layer(dropout_layer, *, values, bad_p):
     @case("two calls of dropout_layer(X, 0.5)")
     def fresh_masks():
         X = _positive((20, 30), 8)
-        with _seeded_rng(8):
+        with seeded_global(8, numpy_and_python=True):
             first, second = call(dropout_layer, X.clone(), 0.5), call(dropout_layer, X.clone(), 0.5)
         for out in (first, second):
             _expect_like("dropout_layer(X, 0.5)", out, X)
@@ -104,15 +104,15 @@ def dropout_module(Dropout, *, X, layer):
 def dropout_mlp(DropoutMLP):
     @case("DropoutMLP(12, 40, 30, 3, 0.6, 0.1) in training mode")
     def other_sizes():
-        _check_mlp_pass(DropoutMLP, (12, 40, 30, 3), 0.6, 0.1, train=True, seed=32)
+        mlp_pass_case(DropoutMLP, (12, 40, 30, 3), 0.6, 0.1, train=True, seed=32)
 
     @case("DropoutMLP(12, 40, 30, 3, 0.0, 0.0) in training mode")
     def no_dropout():
-        _check_mlp_pass(DropoutMLP, (12, 40, 30, 3), 0.0, 0.0, train=True, seed=33)
+        mlp_pass_case(DropoutMLP, (12, 40, 30, 3), 0.0, 0.0, train=True, seed=33)
 
     @case("DropoutMLP(12, 40, 30, 3, 0.5, 0.5) switched to eval mode")
     def eval_after_train():
-        _check_mlp_pass(DropoutMLP, (12, 40, 30, 3), 0.5, 0.5, train=False, seed=34)
+        mlp_pass_case(DropoutMLP, (12, 40, 30, 3), 0.5, 0.5, train=False, seed=34)
 
     return [other_sizes, no_dropout, eval_after_train]
 
@@ -161,7 +161,7 @@ def train_classifier(train_classifier, *, run, vector, expected, lr):
 
     @case("train_classifier on a model with dropout that starts in eval mode")
     def trains_in_training_mode():
-        with _seeded_rng(51):
+        with seeded_global(51, numpy_and_python=True):
             spy = _Spy()
             model = nn.Sequential(nn.Linear(3, 8, dtype=f64), nn.ReLU(), spy, nn.Dropout(0.5),
                                   nn.Linear(8, 3, dtype=f64))
@@ -177,9 +177,9 @@ def train_classifier(train_classifier, *, run, vector, expected, lr):
 
     @case("train_classifier must not modify X and y")
     def inputs_untouched():
-        X, y, X_test, y_test = _vector_data(vector)
-        _call_seeded(train_classifier, 52, _vector_model(vector), X, y, 2, lr, X_test, y_test)
-        X0, y0, X_test0, y_test0 = _vector_data(vector)
+        X, y, X_test, y_test = vector_data(vector)
+        _call_seeded(train_classifier, 52, vector_model(vector), X, y, 2, lr, X_test, y_test)
+        X0, y0, X_test0, y_test0 = vector_data(vector)
         if not all(torch.equal(a, b) for a, b in ((X, X0), (y, y0), (X_test, X_test0), (y_test, y_test0))):
             fail("X, y, X_test and y_test after train_classifier", "unchanged", "modified in place",
                  "avoid in-place operations on the data")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from dlcourse.checks._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
-                                   expect_tensor, fail, seeded)
+                                   expect_tensor, fail, inputs_untouched, same_seed_case, seeded)
 from dlcourse.checks.fitting import (EARLY_STOPPING_VECTORS, _as_int, _check_poly_values,
                                      _factorial_features, _gd_reference, _lstsq, _unpack_sgd,
                                      early_stopping_case, folds_case)
@@ -30,13 +30,9 @@ def poly_features(poly_features, *, x):
         x_wide = 2 * torch.randn(50, generator=seeded(11), dtype=f64)
         _check_poly_values(poly_features, x_wide, 12, "poly_features(x, 12)")
 
-    @case("poly_features must not modify x")
-    def input_untouched():
-        x_copy = x.clone()
-        call(poly_features, x_copy, 5)
-        if not torch.equal(x_copy, x):
-            fail("x after poly_features(x, 5)", "unchanged", "modified in place",
-                 "avoid in-place operations such as x.pow_() or x /= ...")
+    input_untouched = inputs_untouched("poly_features must not modify x", "x after poly_features(x, 5)", [x],
+                                       lambda x: call(poly_features, x, 5),
+                                       "avoid in-place operations such as x.pow_() or x /= ...")
 
     return [degree_zero, keeps_dtype, large_degree, input_untouched]
 
@@ -63,14 +59,10 @@ def mse(mse, *, y_hat, y, g, hint):
         loss.backward()
         expect_close("d mse / d y_hat", leaf.grad, 2 * (y_hat - y) / 8, hint, atol=1e-12)
 
-    @case("mse must not modify its inputs")
-    def inputs_untouched():
-        a, b = y_hat.clone(), y.clone()
-        call(mse, a, b)
-        if not (torch.equal(a, y_hat) and torch.equal(b, y)):
-            fail("inputs after mse", "unchanged", "modified in place", "avoid in-place operations")
+    untouched = inputs_untouched("mse must not modify its inputs", "inputs after mse", [y_hat, y],
+                                 lambda a, b: call(mse, a, b), "avoid in-place operations")
 
-    return [rejects_length, matrix_value, gradient, inputs_untouched]
+    return [rejects_length, matrix_value, gradient, untouched]
 
 
 def fit_least_squares(fit_least_squares, *, X, y, g, hint):
@@ -143,26 +135,19 @@ def fit_sgd(fit_sgd, *, X, y):
     def converges():
         sgd_convergence_case(fit_sgd, data_seed=4, order_seed=5)
 
-    @case("fit_sgd with seeded generators")
-    def uses_generator():
-        def run(seed):
-            return _unpack_sgd(call(fit_sgd, X, y, lr=0.05, epochs=2, batch_size=3,
-                                    generator=seeded(seed)), 2)[0]
-        if not torch.equal(run(7), run(7)):
-            fail("two runs with generators seeded 7", "identical weights", "different weights",
-                 "draw the order with torch.randperm(n, generator=generator), not the global RNG")
-        if torch.equal(run(7), run(8)):
-            fail("runs with generators seeded 7 and 8", "different weights", "identical weights",
-                 "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
+    uses_generator = same_seed_case(
+        "fit_sgd with seeded generators",
+        lambda seed: _unpack_sgd(call(fit_sgd, X, y, lr=0.05, epochs=2, batch_size=3,
+                                      generator=seeded(seed)), 2)[0],
+        "draw the order with torch.randperm(n, generator=generator), not the global RNG",
+        "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
 
-    @case("fit_sgd must not modify X and y")
-    def inputs_untouched():
-        X_copy, y_copy = X.clone(), y.clone()
-        call(fit_sgd, X_copy, y_copy, lr=0.1, epochs=1, batch_size=4, generator=seeded(0))
-        if not (torch.equal(X_copy, X) and torch.equal(y_copy, y)):
-            fail("X and y after fit_sgd", "unchanged", "modified in place", "avoid in-place operations")
+    untouched = inputs_untouched(
+        "fit_sgd must not modify X and y", "X and y after fit_sgd", [X, y],
+        lambda X, y: call(fit_sgd, X, y, lr=0.1, epochs=1, batch_size=4, generator=seeded(0)),
+        "avoid in-place operations")
 
-    return [partial_batch, last_loss_is_final_mse, converges, uses_generator, inputs_untouched]
+    return [partial_batch, last_loss_is_final_mse, converges, uses_generator, untouched]
 
 
 def kfold_indices(kfold_indices):

@@ -6,13 +6,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlcourse.checks._core import call, case, expect_close, expect_raises, expect_tensor, fail, seeded
+from dlcourse.checks._core import (call, case, expect_close, expect_raises, expect_tensor, fail,
+                                   same_gradients_case, seeded)
 from dlcourse.checks.remedies import (TOL, _batches, _compare_modules, _grad_sequence, _hand_params,
                                       _paired, _ratio_case, _ref_train, _small_model, adam_case,
                                       batchnorm_eval_case, batchnorm_module_case, batchnorm_train_case,
                                       bn_inputs, momentum_case)
 
 f64 = torch.float64
+_BN_GRADIENTS = ("dL/dX", "dL/dgamma", "dL/dbeta")  # of the inputs X, gamma, beta
+_Y_REQUIRES_GRAD = "Y.requires_grad when X, gamma and beta require grad"
 
 
 def batchnorm_train(batchnorm_train):
@@ -25,23 +28,15 @@ def batchnorm_train(batchnorm_train):
     def float32():
         batchnorm_train_case(batchnorm_train, seed=2, batch_size=16, num_features=4, dtype=torch.float32)
 
-    @case("gradients through batchnorm_train")
-    def gradients():
-        X, gamma, beta, rm, rv = bn_inputs(3, 6, 4)
-        weights = torch.randn(6, 4, generator=seeded(4), dtype=f64)
-        grads = []
-        for fn in (lambda *a: call(batchnorm_train, *a)[0], lambda *a: _ref_train(*a, 0.1, 1e-5)[0]):
-            leaves = [t.clone().requires_grad_(True) for t in (X, gamma, beta)]
-            out = fn(*leaves, rm.clone(), rv.clone())
-            if not isinstance(out, torch.Tensor) or not out.requires_grad:
-                fail("Y.requires_grad when X, gamma and beta require grad", True, False,
-                     "use differentiable torch operations (no .detach(), .item() or torch.no_grad() for Y)")
-            (out * weights).sum().backward()
-            grads.append([leaf.grad for leaf in leaves])
-        for name, got, expected in zip(("dL/dX", "dL/dgamma", "dL/dbeta"), *grads):
-            expect_close(f"{name} of L = sum(Y * W)", got, expected,
-                         "let autograd see the batch mean and variance: they depend on X, so "
-                         "do not detach them or compute them under torch.no_grad()", atol=1e-9)
+    X, gamma, beta, rm, rv = bn_inputs(3, 6, 4)
+    gradients = same_gradients_case(
+        "gradients through batchnorm_train",
+        lambda *a: call(batchnorm_train, *a, rm.clone(), rv.clone())[0],
+        lambda *a: _ref_train(*a, rm.clone(), rv.clone(), 0.1, 1e-5)[0],
+        (X, gamma, beta), torch.randn(6, 4, generator=seeded(4), dtype=f64), _BN_GRADIENTS,
+        "L = sum(Y * W)", "let autograd see the batch mean and variance: they depend on X, so "
+        "do not detach them or compute them under torch.no_grad()", 1e-9, _Y_REQUIRES_GRAD,
+        "use differentiable torch operations (no .detach(), .item() or torch.no_grad() for Y)")
 
     @case("torch.autograd.gradcheck on batchnorm_train")
     def gradcheck():
@@ -99,23 +94,13 @@ def batchnorm_eval(batchnorm_eval):
     def float32():
         batchnorm_eval_case(batchnorm_eval, seed=13, batch_size=9, dtype=torch.float32)
 
-    @case("gradients through batchnorm_eval")
-    def gradients():
-        X, gamma, beta, rm, rv = bn_inputs(14, 5, 3)
-        weights = torch.randn(5, 3, generator=seeded(15), dtype=f64)
-        grads = []
-        for fn in (lambda *a: call(batchnorm_eval, *a),
-                   lambda X, g, b, m, v: F.batch_norm(X, m, v, g, b, training=False)):
-            leaves = [t.clone().requires_grad_(True) for t in (X, gamma, beta)]
-            out = fn(*leaves, rm, rv)
-            if not isinstance(out, torch.Tensor) or not out.requires_grad:
-                fail("Y.requires_grad when X, gamma and beta require grad", True, False,
-                     "use differentiable torch operations")
-            (out * weights).sum().backward()
-            grads.append([leaf.grad for leaf in leaves])
-        for name, got, expected in zip(("dL/dX", "dL/dgamma", "dL/dbeta"), *grads):
-            expect_close(f"{name} of L = sum(Y * W) in eval mode", got, expected,
-                         "Y is an affine function of X in eval mode", atol=1e-10)
+    X, gamma, beta, rm, rv = bn_inputs(14, 5, 3)
+    gradients = same_gradients_case(
+        "gradients through batchnorm_eval", lambda *a: call(batchnorm_eval, *a, rm, rv),
+        lambda X, g, b: F.batch_norm(X, rm, rv, g, b, training=False),
+        (X, gamma, beta), torch.randn(5, 3, generator=seeded(15), dtype=f64), _BN_GRADIENTS,
+        "L = sum(Y * W) in eval mode", "Y is an affine function of X in eval mode", 1e-10,
+        _Y_REQUIRES_GRAD, "use differentiable torch operations")
 
     return [per_example, other_eps, float32, gradients]
 

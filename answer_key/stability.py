@@ -8,12 +8,13 @@ import math
 import torch
 from torch import nn
 
+from dlcourse.runtime import seeded_global
 from dlcourse.checks._core import call, case, expect_close, expect_raises, expect_tensor, fail, seeded
 from dlcourse.checks.stability import (_TORCH_INIT, _as_floats, _autograd_derivative, _compare_grad_norms,
-                                       _compare_stats, _expect_filled_in_place, _fill, _global_seed,
-                                       _growth, _stats_of, _unpack_stats, gain_case,
+                                       _compare_stats, _expect_filled_in_place, _fill,
+                                       _growth, _stats_of, depth_net, _unpack_stats, gain_case,
                                        init_statistics_case, uniform_variance_case)
-from dlcourse.stability_lab import depth_model, gaussian_batch
+from dlcourse.data import gaussian_batch
 
 f64 = torch.float64
 
@@ -161,11 +162,11 @@ def _init_cases(fn, name: str, visible_kwargs: dict, hidden_kwargs: list[dict], 
 
     @case(f"{name} on nn.Linear(50, 40).weight, a parameter that requires grad")
     def parameter():
-        with _global_seed(6):
+        with seeded_global(6):
             layer = nn.Linear(50, 40)
         before = layer.weight.detach().clone()
         try:
-            with _global_seed(7):
+            with seeded_global(7):
                 got = call(fn, layer.weight, **visible_kwargs)
         except RuntimeError as error:
             fail(f"{name}(layer.weight)", "the weight filled in place", f"RuntimeError: {error}",
@@ -180,7 +181,7 @@ def _init_cases(fn, name: str, visible_kwargs: dict, hidden_kwargs: list[dict], 
 
     @case(f"{name} called twice")
     def fresh_draws():
-        with _global_seed(8):
+        with seeded_global(8):
             first = call(fn, torch.empty(20, 30), **visible_kwargs).clone()
             second = call(fn, torch.empty(20, 30), **visible_kwargs).clone()
         if torch.equal(first, second):
@@ -215,7 +216,7 @@ def kaiming_depth_case(kaiming_normal_, seed: int) -> None:
     Batch of 256 N(0, 1) inputs. Measured on 300 seeds with torch.nn.init.kaiming_normal_: the
     ratio lies in [0.41, 2.26] (median 0.94); Xavier gives about 2⁻⁹ = 0.002 instead.
     """
-    model = depth_model("relu", lambda w: call(kaiming_normal_, w, nonlinearity="relu"), seed=seed)
+    model = depth_net("relu", lambda w: call(kaiming_normal_, w, nonlinearity="relu"), seed=seed)
     X, _ = gaussian_batch(256, 256, seed=seed + 1)
     second_moments, h = [], X
     with torch.no_grad():
@@ -250,7 +251,7 @@ def xavier_relu_depth_case(forward_stats, seed: int) -> None:
 
     Batch of 256 N(0, 1) inputs. Measured on 300 seeds with the reference: [7.5e-4, 5.0e-3].
     """
-    model = depth_model("relu", _TORCH_INIT.xavier_uniform_, seed=seed)
+    model = depth_net("relu", _TORCH_INIT.xavier_uniform_, seed=seed)
     X, _ = gaussian_batch(256, 256, seed=seed + 1)
     pairs = _unpack_stats(_stats_of(forward_stats, model, X), 10)
     first, last = (m * m + s * s for m, s in (pairs[0], pairs[-1]))
@@ -296,7 +297,7 @@ def gradient_ratio_case(grad_norms_per_layer, seed: int) -> None:
             ("sigmoid", _TORCH_INIT.xavier_uniform_, lambda r: r < 1e-4, "below 1e-4 (vanishing)"),
             ("relu", lambda w: _TORCH_INIT.kaiming_normal_(w, nonlinearity="relu"),
              lambda r: r > 1e-2, "above 1e-2")]:
-        model = depth_model(activation, init, width=128, seed=seed)
+        model = depth_net(activation, init, width=128, seed=seed)
         values = _as_floats("grad_norms_per_layer(...)", call(grad_norms_per_layer, model, X, y,
                                                               nn.MSELoss()), 10,
                             "one float per nn.Linear layer")

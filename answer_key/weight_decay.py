@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from dlcourse.checks._core import (call, case, expect_close, expect_raises, expect_scalar_close,
-                                   expect_tensor, fail, seeded)
+                                   expect_tensor, fail, inputs_untouched, same_seed_case, seeded)
 from dlcourse.checks.weight_decay import (BIAS_DECAYED, NOT_DECAYED, OFF_BY_TWO, _Block, _check_adamw,
                                           _check_choice, _check_groups, _check_penalty_value,
                                           _check_ridge, _first_match, _quadratic_grad,
@@ -35,13 +35,9 @@ def l2_penalty(l2_penalty, *, w):
     def zeros():
         _check_penalty_value(l2_penalty, torch.zeros(5, dtype=f64), "l2_penalty(zeros(5))")
 
-    @case("l2_penalty must not modify w")
-    def input_untouched():
-        w_copy = w.clone()
-        call(l2_penalty, w_copy)
-        if not torch.equal(w_copy, w):
-            fail("w after l2_penalty(w)", "unchanged", "modified in place",
-                 "avoid in-place operations such as w.pow_(2) or w *= w")
+    input_untouched = inputs_untouched("l2_penalty must not modify w", "w after l2_penalty(w)", [w],
+                                       lambda w: call(l2_penalty, w),
+                                       "avoid in-place operations such as w.pow_(2) or w *= w")
 
     return [matrix, keeps_dtype, zeros, input_untouched]
 
@@ -129,16 +125,11 @@ def train_linear(train_linear, *, X, y, full_batch_run):
         expect_close("w with n = 10, batch_size = 4, 2 epochs", w, ref_w, hint, atol=1e-10)
         expect_scalar_close("b with n = 10, batch_size = 4, 2 epochs", b, float(ref_b), hint, atol=1e-10)
 
-    @case("train_linear with seeded generators")
-    def uses_generator():
-        def run(seed):
-            return _unpack_train(call(train_linear, X, y, 0.1, 0.05, 2, 3, seeded(seed)), 2, 3)[0]
-        if not torch.equal(run(7), run(7)):
-            fail("two runs with generators seeded 7", "identical weights", "different weights",
-                 "draw the order with torch.randperm(n, generator=generator), not the global RNG")
-        if torch.equal(run(7), run(8)):
-            fail("runs with generators seeded 7 and 8", "different weights", "identical weights",
-                 "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
+    uses_generator = same_seed_case(
+        "train_linear with seeded generators",
+        lambda seed: _unpack_train(call(train_linear, X, y, 0.1, 0.05, 2, 3, seeded(seed)), 2, 3)[0],
+        "draw the order with torch.randperm(n, generator=generator), not the global RNG",
+        "shuffle the examples every epoch with torch.randperm(n, generator=generator)")
 
     @case("train_linear with minibatches converges to the ridge solution")
     def converges():
@@ -211,20 +202,17 @@ def ridge_closed_form(ridge_closed_form, *, X, y):
         expect_close("autograd gradient of (1/2n)||Xw + b - y||² + (λ/2)||w||² at (w, b), λ = 2",
                      grad, torch.zeros(6, dtype=f64), _ridge_hint(X, y, 2.0, w.detach()), atol=1e-8)
 
-    @case("ridge_closed_form must not modify X and y")
-    def inputs_untouched():
-        X_copy, y_copy = X.clone(), y.clone()
-        call(ridge_closed_form, X_copy, y_copy, 0.1)
-        if not (torch.equal(X_copy, X) and torch.equal(y_copy, y)):
-            fail("X and y after ridge_closed_form", "unchanged", "modified in place",
-                 "center into new tensors (X - X.mean(0)), not with X -= ...")
+    untouched = inputs_untouched("ridge_closed_form must not modify X and y",
+                                 "X and y after ridge_closed_form", [X, y],
+                                 lambda X, y: call(ridge_closed_form, X, y, 0.1),
+                                 "center into new tensors (X - X.mean(0)), not with X -= ...")
 
     @case("ridge_closed_form with lam = -0.1")
     def rejects_negative():
         expect_raises("ridge_closed_form(X, y, -0.1)", ValueError, ridge_closed_form, X, y, -0.1,
                       hint="raise ValueError when lam < 0")
 
-    return [wide, stationary, inputs_untouched, rejects_negative]
+    return [wide, stationary, untouched, rejects_negative]
 
 
 # -- choose_lambda -------------------------------------------------------------------------------

@@ -64,7 +64,8 @@ def preload() -> None:
 
     import dlcourse.data  # noqa: F401
     import dlcourse.plot  # noqa: F401
-    import dlcourse.train  # noqa: F401
+    import dlcourse.labs.fitting  # noqa: F401
+    import dlcourse.models  # noqa: F401
     # not dlcourse.checks: its integrity snapshot must see the kernel's builtins (exit, display, ...),
     # so it is taken in the kernel; and not the labs, which import the checks
 

@@ -36,7 +36,7 @@ class _Output:
 def _updates() -> dict:
     """name -> (warm-up, one update), the same updates the explorer tests exercise."""
     from dlcourse.explorers import dropout, fitting, remedies, stability, weight_decay
-    from dlcourse.explorers._render import show_figure
+    from dlcourse.explorers.render import show_figure
 
     def stability_update():  # a setting not seen before: its profile is computed
         stability._profile.cache_clear()

@@ -106,3 +106,14 @@ def make_linear_data(num_examples: int, w: torch.Tensor, b: float = 0.0, noise: 
     X = torch.randn(num_examples, w.shape[0], generator=generator, dtype=w.dtype)
     y = X @ w + b + noise * torch.randn(num_examples, generator=generator, dtype=w.dtype)
     return X, y
+
+
+def gaussian_batch(num_examples: int = 512, width: int = 256, seed: int = 0):
+    """Inputs X ~ N(0, 1) of shape (N, H) and regression targets y ~ N(0, 1) of shape (N, H).
+
+    Introduced in: 04_stability.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(num_examples, width, generator=generator)
+    y = torch.randn(num_examples, width, generator=generator)
+    return X, y

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT, tree_digest
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -24,11 +23,6 @@ def _venv_on_path():
 def _no_daemon_left_behind():
     """`grade` from the CLI keeps warm workers in a daemon; tests that want one start it themselves."""
     os.environ.setdefault("DLCOURSE_KEEP_WARM", "0")
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="session")

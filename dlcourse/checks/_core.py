@@ -326,3 +326,74 @@ def seeded(seed: int) -> torch.Generator:
     """A fresh CPU generator with `seed`."""
     return torch.Generator().manual_seed(seed)
 
+
+
+# -- case factories: cases that many checks share -----------------------------------------------
+
+def inputs_untouched(description: str, what: str, inputs: Sequence[torch.Tensor],
+                     run: Callable[..., object], hint: str) -> Case:
+    """A case: `run(*copies)` on clones of `inputs` must leave every clone equal to its original.
+
+    `run` calls the student's code on the copies it is given; the failure reads
+    "`what`: expected unchanged, got modified in place".
+    """
+    @case(description)
+    def untouched():
+        copies = [tensor.clone() for tensor in inputs]
+        run(*copies)
+        if not all(torch.equal(copy, tensor) for copy, tensor in zip(copies, inputs)):
+            fail(what, "unchanged", "modified in place", hint)
+    return untouched
+
+
+def raises_case(description: str, exc_type: type[BaseException], fn: Callable, *args, hint: str,
+                within: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+                **kwargs) -> Case:
+    """A case: the student's `fn(*args, **kwargs)` must raise `exc_type` (run inside `within()`).
+
+    The failure names the call by `description` (see `expect_raises`).
+    """
+    @case(description)
+    def raises():
+        with within():
+            expect_raises(description, exc_type, fn, *args, hint=hint, **kwargs)
+    return raises
+
+
+def same_seed_case(description: str, run: Callable[[int], object], same_hint: str, other_hint: str,
+                   values: str = "weights", equal: Callable[[object, object], bool] = torch.equal) -> Case:
+    """A case: `run(seed)` (the student's code on a generator seeded `seed`) gives equal results
+    for seed 7 twice, and different ones for seeds 7 and 8."""
+    @case(description)
+    def uses_generator():
+        if not equal(run(7), run(7)):
+            fail("two runs with generators seeded 7", f"identical {values}", f"different {values}",
+                 same_hint)
+        if equal(run(7), run(8)):
+            fail("runs with generators seeded 7 and 8", f"different {values}", f"identical {values}",
+                 other_hint)
+    return uses_generator
+
+
+def same_gradients_case(description: str, run: Callable, reference: Callable,
+                        inputs: Sequence[torch.Tensor], weights: torch.Tensor, names: Sequence[str],
+                        what: str, hint: str, atol: float,
+                        output_what: str, output_hint: str) -> Case:
+    """A case: the gradients of L = sum(Y * weights), Y = run(*leaves), with respect to leaf copies
+    of `inputs` equal those through `reference` (messages "<name> of <what>", names in input order).
+
+    Y must require grad (else `output_what` fails with `output_hint`).
+    """
+    @case(description)
+    def gradients():
+        grads = []
+        for fn in (run, reference):
+            leaves = [tensor.clone().requires_grad_(True) for tensor in inputs]
+            out = fn(*leaves)
+            if not isinstance(out, torch.Tensor) or not out.requires_grad:
+                fail(output_what, True, False, output_hint)
+            (out * weights).sum().backward()
+            grads.append([leaf.grad for leaf in leaves])
+        for name, got, expected in zip(names, *grads):
+            expect_close(f"{name} of {what}", got, expected, hint, atol=atol)
+    return gradients

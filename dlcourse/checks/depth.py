@@ -15,7 +15,7 @@ from .rules import CLIP_GRAD
 from .hidden import cases as hidden_cases
 
 f64 = torch.float64
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
+ACTIVATION_FUNCTIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
 
 # -- clip_grad_norm_ -----------------------------------------------------------------------------
@@ -140,12 +140,12 @@ def residual_forward(linears, activation: str, X: torch.Tensor) -> torch.Tensor:
     """The reference: h ← h + act(linear(h)) for every linear layer in order."""
     h = X
     for layer in linears:
-        h = h + ACTIVATIONS[activation](layer(h))
+        h = h + ACTIVATION_FUNCTIONS[activation](layer(h))
     return h
 
 
 def _forward_hint(got, linears, activation, X) -> str:
-    act = ACTIVATIONS[activation]
+    act = ACTIVATION_FUNCTIONS[activation]
     variants = {
         "each block returns x + f(x) (the skip connection adds the block's INPUT to its output)":
             lambda h, layer: act(layer(h)),

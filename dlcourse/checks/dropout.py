@@ -4,25 +4,23 @@ N is the number of examples (rows of X), D the number of features, C the number 
 References are torch routines (torch.nn.functional, torch.special), scikit-learn's
 `accuracy_score`, exact properties of inverted dropout, or fixed test vectors. Exactness checks
 run in float64. Dropout draws from the global RNG: every call of student code runs inside
-`_seeded_rng`, which forks torch's RNG (and saves numpy's and Python's), so a check never
-changes global random state.
+`seeded_global(seed, numpy_and_python=True)`, which forks torch's RNG (and saves numpy's and
+Python's), so a check never changes global random state.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import random
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..runtime import seeded_global
 from .rules import DROPOUT
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
-                    fail, run_suite, seeded)
+                    fail, inputs_untouched, raises_case, run_suite, seeded)
 
 f64 = torch.float64
 
@@ -34,23 +32,8 @@ f64 = torch.float64
 Z_TOL = 5.0
 
 
-@contextlib.contextmanager
-def _seeded_rng(seed: int):
-    """Run student code on a forked, seeded global RNG; restore torch, numpy and Python RNGs after."""
-    np_state, py_state = np.random.get_state(), random.getstate()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        np.random.seed(seed)
-        random.seed(seed)
-        try:
-            yield
-        finally:
-            np.random.set_state(np_state)
-            random.setstate(py_state)
-
-
 def _call_seeded(fn, seed: int, *args):
-    with _seeded_rng(seed):
+    with seeded_global(seed, numpy_and_python=True):
         return call(fn, *args)
 
 
@@ -176,6 +159,31 @@ def dropout_statistics_case(dropout_layer, p: float, seed: int, shape=(500, 200)
 
 # -- dropout_layer -------------------------------------------------------------------------------
 
+def dropout_device_case(dropout_layer) -> None:
+    """dropout_layer(X, p) for p = 0.5 and 1 with X on another device: the output stays on X's device."""
+    # A tensor on the data-less 'meta' device stands in for a GPU tensor: a mask made by
+    # torch.rand(X.shape) lives on the CPU, and mixing it with X fails as it would on a GPU.
+    # Meta kernels import torch._dynamo, which rewraps torch.manual_seed; _core's integrity
+    # check accepts torch's own wrappers, so this does not look like tampering.
+    X = torch.empty(64, 32, device="meta")
+    for p in (0.5, 1.0):
+        what = f"dropout_layer(X, {p}) with X on another device ('meta')"
+        try:
+            out = _call_seeded(dropout_layer, 6, X, p)
+        except RuntimeError as error:
+            if "device" not in str(error):
+                raise
+            fail(what, "an output on X's device", f"RuntimeError: {str(error)[:100]}",
+                 "create the mask on X's device, e.g. torch.rand_like(X) or "
+                 "torch.rand(X.shape, device=X.device); D2L's torch.rand(X.shape) is always on "
+                 "the CPU and fails for X on a GPU")
+        out = expect_tensor(what, out)
+        if out.device != X.device:
+            fail(f"{what}: output device", X.device, out.device,
+                 "create every new tensor on X's device: torch.zeros_like(X), "
+                 "torch.rand_like(X) or device=X.device")
+
+
 def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
     """Visible: statistics and masks at p = 0.3, p = 0 and 1, ValueError, X untouched, device.
 
@@ -210,48 +218,18 @@ def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
                  "with p = 1 every element is dropped")
 
     def bad_p(p):
-        @case(f"dropout_layer(X, {p})")
-        def run():
-            with _seeded_rng(4):
-                expect_raises(f"dropout_layer(X, {p})", ValueError, dropout_layer,
-                              _positive((4, 5), 4), p,
-                              hint="p is a probability: raise ValueError unless 0 <= p <= 1 "
-                                   "(an assert raises AssertionError instead)")
-        return run
+        return raises_case(f"dropout_layer(X, {p})", ValueError, dropout_layer, _positive((4, 5), 4), p,
+                           hint="p is a probability: raise ValueError unless 0 <= p <= 1 "
+                                "(an assert raises AssertionError instead)",
+                           within=lambda: seeded_global(4, numpy_and_python=True))
 
-    @case("dropout_layer must not modify X")
-    def input_untouched():
-        X = _positive((50, 40), 5)
-        X_copy = X.clone()
-        _call_seeded(dropout_layer, 5, X_copy, 0.5)
-        if not torch.equal(X_copy, X):
-            fail("X after dropout_layer(X, 0.5)", "unchanged", "modified in place",
-                 "build a new tensor (mask * X / (1 - p)); avoid X *= ..., X[mask] = 0 or X.mul_()")
+    input_untouched = inputs_untouched(
+        "dropout_layer must not modify X", "X after dropout_layer(X, 0.5)", [_positive((50, 40), 5)],
+        lambda X: _call_seeded(dropout_layer, 5, X, 0.5),
+        "build a new tensor (mask * X / (1 - p)); avoid X *= ..., X[mask] = 0 or X.mul_()")
 
-    @case("dropout_layer(X, 0.5) with X on another device")
-    def same_device():
-        # A tensor on the data-less 'meta' device stands in for a GPU tensor: a mask made by
-        # torch.rand(X.shape) lives on the CPU, and mixing it with X fails as it would on a GPU.
-        # Meta kernels import torch._dynamo, which rewraps torch.manual_seed; _core's integrity
-        # check accepts torch's own wrappers, so this does not look like tampering.
-        X = torch.empty(64, 32, device="meta")
-        for p in (0.5, 1.0):
-            what = f"dropout_layer(X, {p}) with X on another device ('meta')"
-            try:
-                out = _call_seeded(dropout_layer, 6, X, p)
-            except RuntimeError as error:
-                if "device" not in str(error):
-                    raise
-                fail(what, "an output on X's device", f"RuntimeError: {str(error)[:100]}",
-                     "create the mask on X's device, e.g. torch.rand_like(X) or "
-                     "torch.rand(X.shape, device=X.device); D2L's torch.rand(X.shape) is always on "
-                     "the CPU and fails for X on a GPU")
-            out = expect_tensor(what, out)
-            if out.device != X.device:
-                fail(f"{what}: output device", X.device, out.device,
-                     "create every new tensor on X's device: torch.zeros_like(X), "
-                     "torch.rand_like(X) or device=X.device")
-
+    same_device = case("dropout_layer(X, 0.5) with X on another device")(
+        lambda: dropout_device_case(dropout_layer))
     visible = [values(0.3), p_zero, p_one, bad_p(1.5), input_untouched, same_device]
     return run_suite("dropout_layer", hidden_cases("dropout", "dropout_layer", dropout_layer,
                                                    values=values, bad_p=bad_p)
@@ -262,7 +240,7 @@ def check_dropout_layer(dropout_layer, hidden: bool = False) -> bool:
 
 def _make(cls, *args):
     """Construct the student's module on a forked RNG (layers draw their initial weights)."""
-    with _seeded_rng(0):
+    with seeded_global(0, numpy_and_python=True):
         return call(cls, *args)
 
 
@@ -366,8 +344,11 @@ def _expect_equal_stage(what: str, got: torch.Tensor, expected: torch.Tensor, hi
     expect_close(what, got, expected, hint, atol=1e-6, rtol=1e-5)
 
 
-def _check_mlp_pass(DropoutMLP, sizes, p1: float, p2: float, train: bool, seed: int,
-                    num_examples: int = 1000) -> None:
+def mlp_pass_case(DropoutMLP, sizes, p1: float, p2: float, train: bool, seed: int,
+                  num_examples: int = 1000) -> None:
+    """Statistical: DropoutMLP(*sizes, p1, p2) in training or eval mode on 1000 inputs: three
+    Linear layers of the right sizes, dropout after each hidden one at its p (tests rerun it on
+    200 other seeds)."""
     model = _expect_module(f"DropoutMLP{(*sizes, p1, p2)}", _make(DropoutMLP, *sizes, p1, p2),
                            "subclass nn.Module and call super().__init__() first")
     model.train(train)
@@ -413,11 +394,11 @@ def check_dropout_mlp(DropoutMLP, hidden: bool = False) -> bool:
 
     @case(f"DropoutMLP{(*sizes, 0.2, 0.5)} in eval mode")
     def eval_mode():
-        _check_mlp_pass(DropoutMLP, sizes, 0.2, 0.5, train=False, seed=30)
+        mlp_pass_case(DropoutMLP, sizes, 0.2, 0.5, train=False, seed=30)
 
     @case(f"DropoutMLP{(*sizes, 0.2, 0.5)} in training mode")
     def training():
-        _check_mlp_pass(DropoutMLP, sizes, 0.2, 0.5, train=True, seed=31)
+        mlp_pass_case(DropoutMLP, sizes, 0.2, 0.5, train=True, seed=31)
 
     visible = [eval_mode, training]
     return run_suite("DropoutMLP", hidden_cases("dropout", "dropout_mlp", DropoutMLP)
@@ -440,7 +421,7 @@ class _Spy(nn.Module):
 
 def _accuracy_model(seed: int, num_features: int, num_classes: int, p: float = 0.5):
     """Spy -> Dropout(p) -> Linear, float64, with seeded weights."""
-    with _seeded_rng(seed):
+    with seeded_global(seed, numpy_and_python=True):
         linear = nn.Linear(num_features, num_classes, dtype=f64)
     with torch.no_grad():
         g = seeded(seed)
@@ -533,8 +514,8 @@ TRAIN_EXPECTED = {
 }
 
 
-def _vector_model(vector: dict) -> nn.Linear:
-    with _seeded_rng(0):
+def vector_model(vector: dict) -> nn.Linear:
+    with seeded_global(0, numpy_and_python=True):
         model = nn.Linear(3, 3, dtype=f64)
     with torch.no_grad():
         model.weight.copy_(torch.tensor(vector["W0"], dtype=f64))
@@ -542,7 +523,7 @@ def _vector_model(vector: dict) -> nn.Linear:
     return model
 
 
-def _vector_data(vector: dict):
+def vector_data(vector: dict):
     return (torch.tensor(vector["X"], dtype=f64), torch.tensor(vector["y"]),
             torch.tensor(vector["X_test"], dtype=f64), torch.tensor(vector["y_test"]))
 
@@ -587,8 +568,8 @@ def check_train_classifier(train_classifier, hidden: bool = False) -> bool:
     epochs, lr = vector["epochs"], vector["lr"]
 
     def run(with_test=True, epochs=epochs, model=None):
-        model = _vector_model(vector) if model is None else model
-        X, y, X_test, y_test = _vector_data(vector)
+        model = vector_model(vector) if model is None else model
+        X, y, X_test, y_test = vector_data(vector)
         test = (X_test, y_test) if with_test else (None, None)
         history = _call_seeded(train_classifier, 50, model, X, y, epochs, lr, *test)
         return model, _unpack_history(history, epochs, with_test)
@@ -596,8 +577,8 @@ def check_train_classifier(train_classifier, hidden: bool = False) -> bool:
     @case("train_classifier on the fixed test vector (4 epochs, lr 0.5)")
     def losses():
         _, history = run()
-        initial = F.cross_entropy(_vector_model(vector)(_vector_data(vector)[0]),
-                                  _vector_data(vector)[1]).item()
+        initial = F.cross_entropy(vector_model(vector)(vector_data(vector)[0]),
+                                  vector_data(vector)[1]).item()
         expect_scalar_close("history['train_loss'][0]", history["train_loss"][0], initial,
                             "record loss.item() of each epoch's forward pass, computed before "
                             "optimizer.step(): the mean cross-entropy of the logits "

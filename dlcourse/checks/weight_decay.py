@@ -7,36 +7,19 @@ KFold, torch.linalg.lstsq) or fixed inputs. Exactness checks run in float64. N e
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import torch
 import torch.nn as nn
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
+from ..runtime import single_thread
 from .rules import SKLEARN, TORCH_OPTIM
 from .hidden import cases as hidden_cases
 from ._core import (call, case, expect_close, expect_scalar_close, expect_shape, expect_tensor, fail,
-                    run_suite, seeded)
+                    inputs_untouched, run_suite, seeded)
 
 f64 = torch.float64
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Run a check on one intra-op thread, then restore the notebook's setting.
-
-    The checks' tensors are tiny; on a loaded 2-core machine (or a grader running kernels in
-    parallel) a second OpenMP thread makes each small matmul wait for a core, up to 30x slower.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
 
 BIAS_DECAYED = "the bias is decayed too: apply weight decay to w only (the concise code of d2l-en 1.0 did too, fixed in PR d2l-en#2284)"
 NOT_DECAYED = "the weights are not decayed: the objective includes lam·l2_penalty(w)"
@@ -95,7 +78,7 @@ def check_l2_penalty(l2_penalty, hidden: bool = False) -> bool:
         expect_close("autograd gradient of l2_penalty", leaf.grad, w,
                      "the gradient of ½·Σ w_i² with respect to w is w itself", atol=1e-12)
 
-    with _one_thread():
+    with single_thread():
         return run_suite("l2_penalty", hidden_cases("weight_decay", "l2_penalty", l2_penalty, w=w)
                          if hidden else [value, gradient])
 
@@ -158,18 +141,15 @@ def check_sgd_step_l2(sgd_step_l2, hidden: bool = False) -> bool:
         expect_close("w after 100 steps (lr 0.05, lam 0.3) vs torch.optim.SGD(weight_decay=0.3)",
                      current, expected, "each step: new w = (1 - lr·lam)·w - lr·grad", atol=1e-10)
 
-    @case("sgd_step_l2 must not modify w or grad")
-    def inputs_untouched():
-        w_copy, grad_copy = w.clone(), grad.clone()
-        call(sgd_step_l2, w_copy, grad_copy, 0.1, 0.5)
-        if not (torch.equal(w_copy, w) and torch.equal(grad_copy, grad)):
-            fail("w and grad after sgd_step_l2", "unchanged", "modified in place",
-                 "return a new tensor: avoid w.mul_(), w -= ... and friends (or clone w first)")
+    untouched = inputs_untouched(
+        "sgd_step_l2 must not modify w or grad", "w and grad after sgd_step_l2", [w, grad],
+        lambda w, grad: call(sgd_step_l2, w, grad, 0.1, 0.5),
+        "return a new tensor: avoid w.mul_(), w -= ... and friends (or clone w first)")
 
-    with _one_thread():
+    with single_thread():
         return run_suite("sgd_step_l2", hidden_cases("weight_decay", "sgd_step_l2", sgd_step_l2, w=w,
                                                      grad=grad, g=g, one_step=one_step)
-                         if hidden else [step, hundred_steps, inputs_untouched], forbidden=TORCH_OPTIM)
+                         if hidden else [step, hundred_steps, untouched], forbidden=TORCH_OPTIM)
 
 
 # -- train_linear --------------------------------------------------------------------------------
@@ -274,7 +254,7 @@ def check_train_linear(train_linear, hidden: bool = False) -> bool:
                      "training set: no ½ and no penalty", atol=1e-10)
 
     # a student's code that shuffles with the global RNG must not move the notebook's stream
-    with torch.random.fork_rng(devices=[]), _one_thread():
+    with torch.random.fork_rng(devices=[]), single_thread():
         return run_suite("train_linear", hidden_cases("weight_decay", "train_linear", train_linear, X=X, y=y,
                                                       full_batch_run=full_batch_run)
                          if hidden else [full_batch, history_is_mse])
@@ -374,7 +354,7 @@ def check_param_groups(param_groups, hidden: bool = False) -> bool:
     def mlp():
         _check_groups(param_groups, _mlp, {"0.weight", "3.weight"}, 0.01, "param_groups(MLP, 0.01)")
 
-    with _one_thread():
+    with single_thread():
         return run_suite("param_groups", hidden_cases("weight_decay", "param_groups", param_groups)
                          if hidden else [mlp])
 
@@ -437,7 +417,7 @@ def check_ridge_closed_form(ridge_closed_form, hidden: bool = False) -> bool:
     def least_squares():
         _check_ridge(ridge_closed_form, X, y, 0.0, "ridge_closed_form(X, y, 0) vs torch.linalg.lstsq")
 
-    with _one_thread():
+    with single_thread():
         return run_suite("ridge_closed_form", hidden_cases("weight_decay", "ridge_closed_form",
                                                            ridge_closed_form, X=X, y=y)
                          if hidden else [value, least_squares], forbidden=SKLEARN)
@@ -501,7 +481,7 @@ def check_choose_lambda(choose_lambda, hidden: bool = False) -> bool:
         _check_choice(choose_lambda, X, y, lams, 5, "choose_lambda(X, y, lams, 5) on seed 0",
                       allowed=(0.03, 1.0))
 
-    with _one_thread():
+    with single_thread():
         return run_suite("choose_lambda", hidden_cases("weight_decay", "choose_lambda", choose_lambda)
                          if hidden else [data_b])
 
@@ -585,7 +565,7 @@ def check_adamw_step(adamw_step, hidden: bool = False) -> bool:
         _check_adamw(adamw_step, w, [_quadratic_grad(X, y)] * 5, zeros, zeros, 1, 0.05, (0.9, 0.999),
                      1e-8, 0.5, "5 steps (lr 0.05, weight_decay 0.5)")
 
-    with _one_thread():
+    with single_thread():
         return run_suite("adamw_step", hidden_cases("weight_decay", "adamw_step", adamw_step, w=w, grad=grad,
                                                     X=X, y=y, zeros=zeros)
                          if hidden else [first_step, five_steps], forbidden=TORCH_OPTIM)

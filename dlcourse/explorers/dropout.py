@@ -17,8 +17,8 @@ import torch.nn.functional as F
 
 from ..data import make_digits
 from ..plot import plot_curves
-from ..stability_lab import single_thread
-from ._render import new_figure, redraw_on_change, widgets_or_none
+from ..runtime import single_thread
+from .render import new_figure, redraw_on_change, widgets_or_none
 
 #: The drop probabilities of the explorer's slider.
 DROP_PROBABILITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -148,3 +148,8 @@ def explorer(display: bool = True, seed: int = 0):
 
     redraw_on_change(out, (slider,), lambda p: draw_dropout(p, seed))
     return widgets.VBox([slider, out])
+
+
+#: The cached computations behind the explorer, by name (lru_cache functions): a redraw
+#: must reuse them, which tests check through their cache_info().
+CACHES = {"runs": _train}

@@ -16,8 +16,8 @@ from functools import lru_cache
 import torch
 
 from ..data import cubic, make_cubic_data
-from ..train import monomial_features
-from ._render import new_figure, redraw_on_change, widgets_or_none
+from ..labs.fitting import monomial_features
+from .render import new_figure, redraw_on_change, widgets_or_none
 
 MAX_DEGREE = 14
 TRAIN_SIZES = (15, 20, 30, 50, 100, 200)
@@ -185,3 +185,8 @@ def explorer(display: bool = True):
 
     redraw_on_change(out, (degree, num_train, seed), draw)
     return widgets.VBox([widgets.HBox([degree, num_train]), seed, out])
+
+
+#: The cached computations behind the explorer, by name (lru_cache functions): a redraw
+#: must reuse them, which tests check through their cache_info().
+CACHES = {"splits": _splits, "error_curves": _error_curves}

@@ -19,12 +19,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import make_digits
-from ..remedies_lab import make_mlp
-from ..train import fraction_correct
-from ..stability_lab import single_thread
-from ._render import new_figure, redraw_on_change, widgets_or_none
+from ..models import fraction_correct, make_digits_mlp
+from ..runtime import single_thread
+from .render import new_figure, redraw_on_change, widgets_or_none
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "ReLU": nn.ReLU}
+ACTIVATION_CHOICES: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "ReLU": nn.ReLU}
 
 #: optimizer name -> (class, settings). Momentum's long-run step is lr/(1 - 0.9) = 0.5 per unit
 #: gradient; 0.1 (the SGD rate) made the no-batch-norm ReLU runs diverge on some seeds.
@@ -57,7 +56,7 @@ def train_run(batch_norm: bool, optimizer: str, activation: str, *, lr: float | 
     Args:
         batch_norm: put an nn.BatchNorm1d between every hidden Linear and its activation.
         optimizer: a key of OPTIMIZERS.
-        activation: a key of ACTIVATIONS.
+        activation: a key of ACTIVATION_CHOICES.
         lr: overrides the optimizer's learning rate in OPTIMIZERS.
         num_epochs: passes over the 1200 training digits, in minibatches of BATCH_SIZE.
         seed: seeds the Xavier-uniform initial weights and the order of the examples.
@@ -69,8 +68,8 @@ def train_run(batch_norm: bool, optimizer: str, activation: str, *, lr: float | 
     """
     X_train, y_train, X_test, y_test = digits_data()
     generator = torch.Generator().manual_seed(seed)
-    model = make_mlp(NUM_HIDDEN, WIDTH, ACTIVATIONS[activation],
-                     norm_layer=nn.BatchNorm1d if batch_norm else None, generator=generator)
+    model = make_digits_mlp(NUM_HIDDEN, WIDTH, ACTIVATION_CHOICES[activation],
+                            norm_layer=nn.BatchNorm1d if batch_norm else None, generator=generator)
     optim_class, settings = OPTIMIZERS[optimizer]
     opt = optim_class(model.parameters(), **{**settings, **({"lr": lr} if lr is not None else {})})
     history: dict = {"train_loss": [], "test_acc": [], "diverged_at": None}
@@ -104,7 +103,7 @@ def run_grid(num_epochs: int = NUM_EPOCHS, seed: int = 0) -> dict:
     Returns:
         {(batch_norm, optimizer, activation): train_run's history}, batch norm off first.
     """
-    keys = itertools.product((False, True), OPTIMIZERS, ACTIVATIONS)
+    keys = itertools.product((False, True), OPTIMIZERS, ACTIVATION_CHOICES)
     return {key: train_run(*key, num_epochs=num_epochs, seed=seed) for key in keys}
 
 
@@ -187,7 +186,7 @@ def explorer(display: bool = True):
     batch_norm = widgets.ToggleButtons(options=[("off", False), ("on", True)], value=False,
                                        description="batch norm", style=wide)
     optimizer = widgets.ToggleButtons(options=list(OPTIMIZERS), description="optimizer", style=wide)
-    activation = widgets.ToggleButtons(options=list(ACTIVATIONS), description="activation", style=wide)
+    activation = widgets.ToggleButtons(options=list(ACTIVATION_CHOICES), description="activation", style=wide)
     epochs = widgets.IntSlider(value=NUM_EPOCHS, min=1, max=NUM_EPOCHS, description="epochs shown",
                                continuous_update=False, style=wide)
     out = widgets.Output(layout={"min_height": "390px"})

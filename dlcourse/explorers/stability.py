@@ -3,21 +3,25 @@
 A bias-free stack of `depth` square layers h⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾, a⁽ˡ⁾ = φ(h⁽ˡ⁾) (width 128) gets a
 batch of 128 inputs x ~ N(0, 1). The backward pass starts from a gradient of std 1 at the top:
 the loss is ℓ = Σ a⁽ᴸ⁾ ⊙ g with fixed g ~ N(0, 1). Everything runs in float64, so that even
-N(0, 1) weights through 30 ReLU layers stay finite. Self-contained: it uses torch.nn.init only.
+N(0, 1) weights through 30 ReLU layers stay finite. `explorer` uses torch.nn.init only;
+`explore_depth` is 04_stability's widget, which runs the notebook's own functions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import torch
 from torch import nn
 
+from .. import models
+from ..labs.stability import depth_profile
 from ..plot import plot_layer_bars
-from ..stability_lab import single_thread
-from ._render import new_figure, redraw_on_change, widgets_or_none
+from ..runtime import single_thread
+from .render import new_figure, redraw_on_change, widgets_or_none
 
-ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+ACTIVATION_FUNCTIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 
 #: Weight initializers by name; None keeps nn.Linear's own default weights, U(±1/√fan_in) (no biases here).
 INITIALIZERS = {
@@ -60,7 +64,7 @@ def _profile(depth: int, activation: str, init: str, width: int, batch_size: int
         for W in weights:
             h = a @ W.T
             pre_activations.append(h)
-            a = ACTIVATIONS[activation](h)
+            a = ACTIVATION_FUNCTIONS[activation](h)
         loss = (a * g).sum()
         grads = torch.autograd.grad(loss, weights + pre_activations)
     return (tuple(h.std().item() for h in pre_activations),
@@ -79,8 +83,8 @@ def layer_profile(depth: int = 10, activation: str = "relu", init: str = "Kaimin
     Raises:
         ValueError: for an unknown activation or init, or depth < 1.
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
+    if activation not in ACTIVATION_FUNCTIONS:
+        raise ValueError(f"activation must be one of {list(ACTIVATION_FUNCTIONS)}, got {activation!r}")
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
     forward, backward, grad_norm = _profile(depth, activation, init, width, batch_size, seed)
@@ -133,10 +137,43 @@ def explorer(display: bool = True):
         return None
     depth = widgets.IntSlider(value=10, min=2, max=30, description="depth",
                               continuous_update=False)
-    activation = widgets.ToggleButtons(options=list(ACTIVATIONS), value="sigmoid",
+    activation = widgets.ToggleButtons(options=list(ACTIVATION_FUNCTIONS), value="sigmoid",
                                        description="activation")
     init = widgets.Dropdown(options=list(INITIALIZERS), value="Xavier", description="init")
     out = widgets.Output(layout={"min_height": "330px"})
 
     redraw_on_change(out, (depth, activation, init), draw_profile)
     return widgets.VBox([widgets.HBox([depth, init]), activation, out])
+
+
+def explore_depth(forward_stats: Callable, grad_norms_per_layer: Callable, inits: dict,
+                  display: bool = True):
+    """Widget: pick depth, activation and initialization; see per-layer std and gradient bars.
+
+    A thin wrapper over `dlcourse.labs.stability.depth_profile`, run with the notebook's own
+    `forward_stats` and `grad_norms_per_layer`. Returns None (and draws nothing) when `display`
+    is False, while nbgrader runs the notebook, or when ipywidgets is missing.
+
+    Introduced in: 04_stability.
+    """
+    widgets = widgets_or_none(display)
+    if widgets is None:
+        return None
+    import matplotlib.pyplot as plt
+
+    def show(depth, activation, init):
+        profile = depth_profile(activation, inits[init], forward_stats, grad_norms_per_layer,
+                                depth=depth, num_examples=128)
+        _, (ax_std, ax_grad) = plt.subplots(1, 2, figsize=(10, 3))
+        plot_layer_bars(profile["std"], ylabel="std of Linear output", ax=ax_std,
+                        title=f"{init} + {activation}: forward")
+        plot_layer_bars(profile["grad_norm"], ylabel="‖∇W‖", ax=ax_grad, title="backward")
+        plt.show()
+
+    return widgets.interact(show, depth=widgets.IntSlider(value=10, min=2, max=30),
+                            activation=list(models.ACTIVATIONS), init=list(inits))
+
+
+#: The cached computations behind the explorer, by name (lru_cache functions): a redraw
+#: must reuse them, which tests check through their cache_info().
+CACHES = {"profiles": _profile}

@@ -20,7 +20,7 @@ from functools import lru_cache
 import torch
 
 from ..data import make_linear_data
-from ._render import new_figure, redraw_on_change, widgets_or_none
+from .render import new_figure, redraw_on_change, widgets_or_none
 
 NUM_FEATURES = 40
 NOISE = 0.5
@@ -165,3 +165,8 @@ def explorer(display: bool = True):
 
     redraw_on_change(out, (lam, num_train), draw)
     return widgets.VBox([widgets.HBox([lam, num_train]), out])
+
+
+#: The cached computations behind the explorer, by name (lru_cache functions): a redraw
+#: must reuse them, which tests check through their cache_info().
+CACHES = {"data": _data, "path": _path}

@@ -13,7 +13,7 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 PERFECT = ROOT / "examples" / "submissions" / "alice" / "01_fitting" / "01_fitting.ipynb"
 WRONG_ANSWER = "underfitting_degree = 3  # the attack worked: lose a point to show it"

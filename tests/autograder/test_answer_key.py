@@ -67,7 +67,7 @@ def test_an_edited_key_is_loaded_afresh(tmp_path):
     for path in hidden.files(KEY):
         (copy / path.name).write_text(path.read_text())
     (copy / "fitting.py").write_text((copy / "fitting.py").read_text().replace(
-        "return [rejects_length, matrix_value, gradient, inputs_untouched]", "return []"))
+        "return [rejects_length, matrix_value, gradient, untouched]", "return []"))
     hidden.use(copy)
     try:
         assert hidden.cases("fitting", "mse", None, y_hat=None, y=None, g=None, hint="") == []

@@ -16,7 +16,7 @@ from autograder.config import COURSE_ID
 from autograder.grade import grade
 from autograder.late import LatePolicy, parse_due
 from tests.autograder.tiny_course import answered, hand_in, make_course, write_source
-from tests.conftest import ROOT, tree_digest
+from tests.paths import ROOT, tree_digest
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.cli import main
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 
 def _autograder(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -19,7 +19,7 @@ import pytest
 
 from autograder.grade import grade
 from autograder.sandbox import SandboxUnavailable, check_available
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.slow
 TIMING = ("seconds", "cell_seconds", "source", "sources", "digest", "phases")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 COURSE_PARTS = ("source", "dlcourse", "autograder", "nbgrader_config.py", "pyproject.toml")
 

@@ -14,7 +14,7 @@ import pytest
 
 from autograder import daemon, keepwarm
 from autograder.grade import grade
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 
 def _status() -> dict:

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.notebook_tools import is_test_cell, source_notebook
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,7 @@ from autograder.config import COURSE_ID, course_config
 from autograder.gradebook import MANUAL_KEPT, GradebookError, merge_results
 from autograder.release import release
 from autograder.results import CellResult, SubmissionResult, zero_cells
-from tests.conftest import ROOT, tree_digest
+from tests.paths import ROOT, tree_digest
 
 STEPS = ("submitted", "autograded", "feedback")
 ANSWER = "def {name}():\n    ### BEGIN SOLUTION\n    return {value}\n    ### END SOLUTION"

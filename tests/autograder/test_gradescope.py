@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.gradescope import build_autograder
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 ALICE = ROOT / "examples" / "submissions" / "alice" / "01_fitting" / "01_fitting.ipynb"
 

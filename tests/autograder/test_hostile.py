@@ -23,7 +23,7 @@ import pytest
 from autograder.grade import grade
 from autograder.sandbox import Limits
 from tests.autograder.hostile import FILES, HOSTILE, PERFECT
-from tests.conftest import ROOT, tree_digest
+from tests.paths import ROOT, tree_digest
 
 pytestmark = pytest.mark.slow
 LIMITS = Limits(notebook_timeout_s=300, memory_mb=4096, processes=64, file_size_mb=16, output_kb=64)

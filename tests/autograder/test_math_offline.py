@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.config import course_config
 from autograder.math_offline import MathMLRenderer, OfflineMathHTMLExporter, to_mathml
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 MARKDOWN = r"""Inline $\hat y = Xw$ and display:
 

@@ -106,7 +106,7 @@ def test_cell_timeout_defaults(tmp_path):
 
 
 def test_this_course_config_still_loads(tmp_path):
-    from tests.conftest import ROOT
+    from tests.paths import ROOT
 
     assert course_id(ROOT) == "dlcourse" and load_course_config(ROOT).Execute.timeout == 60
 

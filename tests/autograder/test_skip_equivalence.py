@@ -19,7 +19,7 @@ from autograder.grade import grade
 from autograder.sandbox import Limits
 from autograder.skipping import NOT_RUN_TEXT
 from tests.autograder.hostile import HOSTILE, PERFECT
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.corpus.notebooks import TOPICS, corpus_notebook, wrong_notebooks
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from autograder.cli import main
 from autograder.config import assignments
 from autograder.solutions import MARKER, SolutionsError, without_hidden_tests, write_solutions
 from autograder.validate import validate
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.notebook_tools import nbgrader_meta
 
 ASSIGNMENTS = assignments(ROOT)

@@ -8,7 +8,7 @@ import pytest
 
 from autograder import grade as grade_module
 from autograder.templates import CACHE_VARIABLE, cached_template
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from autograder.grade import grade
 from autograder.sandbox import Limits, SandboxUnavailable, check_available, prepare_scratch, remove_tree
 from tests.autograder.hostile import PERFECT, _index
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 STUB = ROOT / "release" / "01_fitting" / "01_fitting.ipynb"
 MARK = "PLANTED-CODE-RAN"

@@ -18,7 +18,7 @@ from autograder.progress import Progress
 from autograder.results import SubmissionResult
 from autograder.sandbox import SandboxUnavailable, check_available
 from tests.autograder.hostile import PERFECT, WRONG_ANSWER, _index
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 LURKER = """
 import ctypes, os, time

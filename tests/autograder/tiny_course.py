@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 ANSWER = "def {name}():\n    ### BEGIN SOLUTION\n    return {value}\n    ### END SOLUTION"
 HIDDEN = "assert {name}() == {value}\n### BEGIN HIDDEN TESTS\nassert {name}() + 0 == {hidden}\n### END HIDDEN TESTS"

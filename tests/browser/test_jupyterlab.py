@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser.lab_page import (NUMBERED_PROMPT, Explorer, NotebookTab, error_outputs,
                                     plot_problems)
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -1,13 +1,19 @@
-"""The tests every assignment's checks get: the solution, correct variants and the wrong-answer corpus.
+"""The tests every assignment's checks get: the solution, correct variants, the wrong-answer corpus,
+released stubs, and global state left alone.
 
 A topic's test module binds them with
-    test_solution_passes, test_correct_alternative_passes, test_wrong_implementation_fails_with_message, \
-        test_corpus_is_large_enough = corpus_tests(CHECKS, SOLUTION, WRONG, CORRECT)
+    globals().update(corpus_tests(CHECKS, SOLUTION, WRONG, CORRECT))
+(`classes=` names the checks whose exercise is a class, for the stub test).
 """
 
 from __future__ import annotations
 
+import random
+import sys
+
+import numpy as np
 import pytest
+import torch
 
 
 def run_all(check, fn) -> bool:
@@ -15,8 +21,9 @@ def run_all(check, fn) -> bool:
     return check(fn) and check(fn, hidden=True)
 
 
-def corpus_tests(checks: dict, solution: dict, wrong: dict, correct: dict, minimum: int = 15):
-    """Four pytest test functions over one assignment's checks and corpus."""
+def corpus_tests(checks: dict, solution: dict, wrong: dict, correct: dict, minimum: int = 15,
+                 classes=()) -> dict:
+    """The pytest test functions over one assignment's checks and corpus, by name."""
 
     @pytest.mark.parametrize("name", checks)
     def test_solution_passes(name, capsys):
@@ -45,15 +52,47 @@ def corpus_tests(checks: dict, solution: dict, wrong: dict, correct: dict, minim
         assert sum(len(cases) for cases in wrong.values()) >= minimum
         assert set(wrong) == set(checks) and set(correct) == set(checks)
 
-    return (test_solution_passes, test_correct_alternative_passes,
-            test_wrong_implementation_fails_with_message, test_corpus_is_large_enough)
+    def test_checks_leave_global_state_alone():
+        """After every check ran on the solution: are the torch, numpy and Python random streams,
+        the thread count, torch.nn.init, the profile hook, grad mode and the default dtype the same?"""
+        init_functions = {name: getattr(torch.nn.init, name) for name in dir(torch.nn.init)}
+        profile, threads = sys.getprofile(), torch.get_num_threads()
+        expected = _random_streams(123)
+        _seed_all(123)
+        for name in checks:
+            run_all(checks[name], solution[name])
+        got = _random_streams()
+        assert torch.equal(got[0], expected[0])
+        assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]
+        assert torch.get_num_threads() == threads
+        assert all(getattr(torch.nn.init, name) is fn for name, fn in init_functions.items())
+        assert sys.getprofile() is profile
+        assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32
+
+    return {"test_solution_passes": test_solution_passes,
+            "test_correct_alternative_passes": test_correct_alternative_passes,
+            "test_wrong_implementation_fails_with_message": test_wrong_implementation_fails_with_message,
+            "test_corpus_is_large_enough": test_corpus_is_large_enough,
+            "test_stub_reports_not_implemented": stub_test(checks, classes),
+            "test_checks_leave_global_state_alone": test_checks_leave_global_state_alone}
+
+
+def _seed_all(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+def _random_streams(seed: int | None = None) -> tuple:
+    """The next draws of the torch, numpy and Python global RNGs (seeded first when `seed` is given)."""
+    if seed is not None:
+        _seed_all(seed)
+    return torch.rand(3), np.random.rand(3), random.random()
 
 
 def stub_test(checks: dict, classes=()):
     """A pytest test: does every released stub (functions raise NotImplementedError; the classes
     named in `classes` raise it in __init__) get the friendly 'not implemented yet' message?"""
-    import torch
-
     def stub(*args, **kwargs):
         raise NotImplementedError()
 

@@ -19,7 +19,7 @@ import textwrap
 
 import nbformat
 
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 TOPICS = {"01_fitting": "fitting", "02_weight_decay": "weight_decay", "03_dropout": "dropout",
           "04_stability": "stability", "05_remedies": "remedies"}

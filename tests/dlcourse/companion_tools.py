@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 
 class FakeOutput:

@@ -55,7 +55,7 @@ def _positional_count(fn) -> tuple[int, int]:
 
 #: helpers that draw, build widgets, train or rerun a statistical case when handed an exercise's
 #: arguments (seconds each): only the slow suite hands them to the exercises
-SLOW_HELPERS = ("dlcourse.explorers.", "dlcourse.plot.", "dlcourse.dropout_lab.count_distinct_rows")
+SLOW_HELPERS = ("dlcourse.explorers.", "dlcourse.plot.", "dlcourse.labs.dropout.count_distinct_rows")
 
 
 def _slow(label: str) -> bool:

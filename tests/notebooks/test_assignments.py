@@ -13,7 +13,7 @@ import pytest
 
 from autograder.config import assignments
 from autograder.validate import validate
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.notebook_tools import is_test_cell, nbgrader_meta
 
 ASSIGNMENTS = assignments(ROOT)

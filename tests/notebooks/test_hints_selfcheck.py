@@ -12,7 +12,7 @@ from autograder.config import assignments
 from autograder.validate import run_notebook
 from dlcourse.checks import _core
 from dlcourse.checks.selfcheck import REGISTRY
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.notebook_tools import is_test_cell, nbgrader_meta
 
 ASSIGNMENTS = assignments(ROOT)

@@ -7,7 +7,7 @@ import pytest
 
 from autograder.config import assignments
 from autograder.skipping import is_graded, is_tagged, plan, problems
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 ASSIGNMENTS = assignments(ROOT)
 SUMMARY = "from dlcourse.checks.selfcheck import summary"

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from autograder.config import assignments
-from tests.conftest import ROOT
+from tests.paths import ROOT
 from tests.dlcourse.companion_tools import assert_committed_clean, companion, run_without_errors
 
 START = companion("00_start_here")

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from autograder.config import assignments
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 ASSIGNMENTS = assignments(ROOT)
 UNFILLED_MARKERS = ("not implemented yet", "not answered yet")
