@@ -46,9 +46,13 @@ def test_every_check_takes_its_hidden_cases_from_the_key():
                 assert "hidden_cases(" in body and "@case" not in body, f"{path.name}: {body[:200]}"
 
 
-def test_the_installed_package_has_no_answer_key():
-    setup = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert not any(p.split(".")[0] == "answer_key" for p in setup["packages"])
+def test_the_installed_package_has_every_course_package_and_no_answer_key():
+    from setuptools import find_packages
+
+    found = find_packages(REPOSITORY, **tomllib.loads((REPOSITORY / "pyproject.toml").read_text())
+                          ["tool"]["setuptools"]["packages"]["find"])
+    assert "dlcourse.labs" in found and "dlcourse.checks" in found
+    assert not any(p.split(".")[0] in ("answer_key", "tests") for p in found)
 
 
 def test_hidden_checks_without_the_key_say_where_they_run(tmp_path):
