@@ -185,7 +185,7 @@ class PeakMemory:
     def _sample(self):
         me = self.psutil.Process()
         while not self._stop.is_set():
-            for child in me.children():  # one per worker (`python -m autograder.worker`)
+            for child in me.children():  # one per worker (`python -m autograder.worker_main`)
                 try:
                     tree = [child, *child.children(recursive=True)]
                     total = sum(p.memory_full_info().pss for p in tree) / 2**20
