@@ -122,7 +122,7 @@ def test_html_embeds_every_figure_and_escapes_student_text(written):
     assert len(images) == len(list((out / "report_files").glob("*.png"))) == 6  # 3 + 3 for 02
     assert all(base64.b64decode(data).startswith(PNG_MAGIC) for data in images)
     assert "<script" not in page and "<img src=x" not in page and "<b>and" not in page
-    assert "&lt;script&gt;alert(&quot;x, y&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#34;x, y&#34;)&lt;/script&gt;" in page  # Jinja's autoescape
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert 'class=weak><td>2</td><td>test_b' in page
     assert len(page) < 400_000
