@@ -8,6 +8,7 @@ entry empty or null. Every reader here accepts plain dicts as well as NotebookNo
 
 from __future__ import annotations
 
+import copy
 import re
 
 #: the flags that make a cell part of grading
@@ -22,6 +23,16 @@ def meta_of(cell) -> dict:
 def has_meta(cell) -> bool:
     """Whether the cell carries an nbgrader entry at all (the grader's own cells do not)."""
     return "nbgrader" in cell.get("metadata", {})
+
+
+def drop_meta(cell) -> None:
+    """Make the cell an ordinary one: remove its nbgrader entry (if any)."""
+    cell.get("metadata", {}).pop("nbgrader", None)
+
+
+def set_meta(cell, nbgrader_meta: dict) -> None:
+    """Give the cell (a copy of) `nbgrader_meta` as its nbgrader entry."""
+    cell.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta)
 
 
 def grade_id_of(cell) -> str | None:

@@ -14,7 +14,7 @@ import copy
 
 from nbformat import NotebookNode
 
-from .cells import grade_id_of, grading, is_inert, is_locked, is_test_cell, meta_of
+from .cells import drop_meta, grade_id_of, grading, is_inert, is_locked, is_test_cell, meta_of, set_meta
 
 
 def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
@@ -28,13 +28,13 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
         meta = meta_of(cell)
         grade_id = meta.get("grade_id")
         if not meta or is_inert(meta):  # an ordinary cell: metadata of no role is dropped, silently
-            cell.get("metadata", {}).pop("nbgrader", None)
+            drop_meta(cell)
             cells.append(cell)
             continue
         if grade_id not in official_cells or grade_id in seen:
             flags.append(f"graded cell {grade_id!r} is not in the assignment (or appears twice): "
                          "graded as an ordinary cell")
-            cell.metadata.pop("nbgrader", None)
+            drop_meta(cell)
             cells.append(cell)
             continue
         seen.add(grade_id)
@@ -50,7 +50,7 @@ def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
                 cell = _copy_of(reference, cell, source=cell.source)
             elif grading(meta) != grading(meta_of(reference)):
                 flags.append(f"cell {grade_id!r} had its grading metadata changed: restored")
-            cell.metadata["nbgrader"] = copy.deepcopy(meta_of(reference))
+            set_meta(cell, meta_of(reference))
             cells.append(cell)
     for position, grade_id in enumerate(order):
         if grade_id in seen:
