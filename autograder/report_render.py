@@ -1,6 +1,7 @@
 """The class report as HTML and Markdown: one list of typed blocks (headings, paragraphs, tables,
 figures) built from report.json's numbers, rendered by two Jinja templates
-(report_templates/report.{html,md}.j2), so both files say the same thing.
+(page_templates/report.{html,md}.j2), so both files say the same thing. `render_page` renders
+the other pages the grader writes (page_templates/*.html.j2).
 
 The HTML template autoescapes every piece of text, the Markdown one passes it through `md`;
 student ids and messages are never trusted.
@@ -168,7 +169,7 @@ def _timing_blocks(index: int, title: str, timing: dict) -> list[Block]:
 @cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("autograder", "report_templates"),
+        loader=jinja2.PackageLoader("autograder", "page_templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     environment.filters["md"] = _md
@@ -176,9 +177,14 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+def render_page(template: str, **context) -> str:
+    """page_templates/`template` filled with `context` (autoescaped for .html.j2)."""
+    return _environment().get_template(template).render(**context)
+
+
 def _render(template: str, report: dict, figures: dict) -> str:
     blocks = [b for b in report_blocks(report) if not isinstance(b, Figure) or b.key in figures]
-    return _environment().get_template(template).render(blocks=blocks, figures=figures)
+    return render_page(template, blocks=blocks, figures=figures)
 
 
 def render_html(report: dict, figures: dict[tuple[int, str], bytes]) -> str:
