@@ -28,9 +28,8 @@ def apply_grader_additions(c: Config, root: Path | str | None = None, cell_timeo
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
                                         GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
 
-    from .feedback import ScrubTestTracebacks
+    from .feedback import FeedbackExporter, ScrubTestTracebacks
     from .kernel import GuardedExecute
-    from .math_offline import OfflineMathHTMLExporter
 
     if root is not None:  # else nbgrader's default: the current directory
         c.CourseDirectory.root = str(root)
@@ -54,8 +53,8 @@ def apply_grader_additions(c: Config, root: Path | str | None = None, cell_timeo
     # feedback never shows hidden tests: not their source, not their traceback lines
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTestTracebacks,
                                         CSSHTMLHeaderPreprocessor]
-    # formulas as MathML: the page needs no MathJax from a CDN
-    c.GenerateFeedback.exporter_class = OfflineMathHTMLExporter
+    # formulas as MathML: the page needs no MathJax from a CDN; templates compiled once per process
+    c.GenerateFeedback.exporter_class = FeedbackExporter
     return c
 
 

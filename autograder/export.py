@@ -4,13 +4,13 @@ files, the class report (report.py) and a text table."""
 from __future__ import annotations
 
 import csv
-import html
 import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 
 from .report import assignment_cells, write_report
+from .report_render import render_page
 from .results import STATUSES, SubmissionResult
 
 logger = logging.getLogger(__name__)
@@ -93,14 +93,10 @@ def write_status_feedback(out: Path, result: SubmissionResult) -> None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{result.assignment or 'submission'}.html"
-    (folder / name).write_text(
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback</title></head><body>"
-        f"<h1>{html.escape(result.assignment or 'Submission')}: {html.escape(result.student_id)}</h1>"
-        f"<p><b>Score: {_number(result.score)} / {_number(result.max_score)}</b></p>"
-        f"<p>Your submission could not be graded: {html.escape(STATUSES[result.status])}.</p>"
-        f"<p>{html.escape(result.detail)}</p>"
-        "<p>Please check that you submitted the notebook you worked on (a .ipynb file saved from "
-        "JupyterLab), then contact your instructor.</p></body></html>", encoding="utf-8")
+    page = render_page("status_feedback.html.j2", assignment=result.assignment, student_id=result.student_id,
+                       score=_number(result.score), max_score=_number(result.max_score),
+                       meaning=STATUSES[result.status], detail=result.detail)
+    (folder / name).write_text(page, encoding="utf-8")
 
 
 def write_outputs(out: Path, results: list[SubmissionResult],

@@ -19,6 +19,7 @@ import nbformat
 from .batch import FILES_CSV, ClassOptions, Plan, check_selection, complete, plan, write_files_csv
 from dlcourse.checks import hidden
 
+from .cells import grade_points
 from .collect import Submission
 from .config import CONFIG_FILE, assignments, course_config
 from .export import write_outputs
@@ -70,8 +71,7 @@ def notebook_cells(folder: Path) -> dict[str, dict[str, float]]:
     found = {}
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        found[path.name] = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-                            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+        found[path.name] = grade_points(nb)
     return found
 
 

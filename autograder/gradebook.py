@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .cells import solution_cells
 from .config import course_config
 from .gradebook_files import lay_out_files, read_executed, submission_time
 from .results import SubmissionResult, split_key
@@ -222,8 +223,7 @@ def _record(gb, result: SubmissionResult, names: list[str], timestamp: str | Non
             cell = cells[nb.name].get(grade.name)
             grade.auto_score = None if cell is None or cell.manual else cell.points
             grade.needs_manual_grade = grade.auto_score is None
-        answers = {cell.metadata.nbgrader["grade_id"]: cell for cell in (executed.get(nb.name) or {"cells": []})["cells"]
-                   if cell.metadata.get("nbgrader", {}).get("solution")}
+        answers = solution_cells(executed.get(nb.name) or {"cells": []})
         for comment in nb.comments:
             answer = answers.get(comment.name)
             unchanged = answer is not None and not isinstance(comment.cell, TaskCell) and \

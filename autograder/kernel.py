@@ -26,7 +26,7 @@ from nbgrader.preprocessors import Execute
 from .quickclient import QuickKernelManager
 from .sandbox import Limits, prepare_scratch, wrap
 from . import remote, verdicts
-from .sanitize import is_test_cell
+from .cells import has_meta, is_test_cell
 from .warm import ZygoteProcess
 
 KERNEL_DIED = "KernelDied"
@@ -211,7 +211,7 @@ class GuardedExecute(Execute):
     def _mark_not_run(nb, died_at: int, reason: str) -> None:
         if died_at < 0:  # the kernel never ran a cell (it did not start): blame the first code cell
             code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-            course = [i for i in code if "nbgrader" in nb.cells[i].metadata]  # not the grader's seed cell
+            course = [i for i in code if has_meta(nb.cells[i])]  # not the grader's seed cell
             died_at = (course or code or [0])[0]
             reason = f"the kernel died before running any cell ({reason})"
         for index, cell in enumerate(nb.cells):

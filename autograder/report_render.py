@@ -1,31 +1,60 @@
-"""The class report as HTML and Markdown: one list of blocks (headings, paragraphs, tables,
-figures) built from report.json's numbers, rendered twice, so both files say the same thing.
+"""The class report as HTML and Markdown: one list of typed blocks (headings, paragraphs, tables,
+figures) built from report.json's numbers, rendered by two Jinja templates
+(page_templates/report.{html,md}.j2), so both files say the same thing. `render_page` renders
+the other pages the grader writes (page_templates/*.html.j2).
 
-Every piece of text is escaped by the renderer; student ids and messages are never trusted.
+The HTML template autoescapes every piece of text, the Markdown one passes it through `md`;
+student ids and messages are never trusted.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+from dataclasses import dataclass, field
+from functools import cache
+from typing import ClassVar
 
-#: a block: ("h1" | "h2" | "h3" | "p", text), ("figure", (section index, kind), alt text) or
-#: ("table", headers, rows, row classes, indices of columns shown in monospace)
-Block = tuple
+import jinja2
+
 MAX_NAMES = 5  #: students named per failure message
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:62rem;margin:2rem auto;
-padding:0 1rem;color:#222;line-height:1.45}
-h1{margin-bottom:.3rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.4rem}
-h3{margin:1.4rem 0 .4rem}p{margin:.4rem 0}
-table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
-th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:left;vertical-align:top}
-th{background:#f3f4f6}tr.weak td{background:#fdecea}
-td.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;white-space:pre-wrap;
-word-break:break-word}
-img{display:block;max-width:100%;height:auto;margin:.5rem 0}
-"""
+
+@dataclass(frozen=True)
+class Heading:
+    kind: ClassVar[str] = "heading"
+    level: int  #: 1-3
+    text: str
+
+
+@dataclass(frozen=True)
+class Para:
+    kind: ClassVar[str] = "para"
+    text: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: ClassVar[str] = "figure"
+    key: tuple[int, str]  #: (section index, kind), as report_plots.draw_figures names it
+    alt: str
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: list[str]
+    weak: bool = False  #: a weakest cell: highlighted
+
+
+@dataclass(frozen=True)
+class Table:
+    kind: ClassVar[str] = "table"
+    headers: list[str]
+    rows: list[Row]
+    mono: tuple[int, ...] = field(default=())  #: columns shown in monospace (messages)
+
+
+Block = Heading | Para | Figure | Table
 
 
 def _pct(fraction: float | None) -> str:
@@ -44,23 +73,22 @@ def _names(students: list[str]) -> str:
 def report_blocks(report: dict) -> list[Block]:
     """The report's content, in reading order."""
     summary = report["summary"]
-    rows = [[s["assignment"] or "(no assignment)", str(s["submissions"]), str(s["status_counts"]["ok"]),
-             str(s["submissions"] - s["status_counts"]["ok"]), _pct(s["scores"]["mean"]),
-             _pct(s["scores"]["median"]), ", ".join(s["weakest"]) or "–"]
+    rows = [Row([s["assignment"] or "(no assignment)", str(s["submissions"]), str(s["status_counts"]["ok"]),
+                 str(s["submissions"] - s["status_counts"]["ok"]), _pct(s["scores"]["mean"]),
+                 _pct(s["scores"]["median"]), ", ".join(s["weakest"]) or "–"])
             for s in report["assignments"]]
     blocks = [
-        ("h1", "Class report"),
-        ("p", f"Generated {report['generated']}: {summary['submissions']} submission(s) from "
-              f"{summary['students']} student(s); {summary['needs_attention']} need attention."),
-        ("p", "Scores are percentages of the maximum and count every submission (a missing or "
-              "unreadable one as 0). Pass rates and failure messages count the notebooks that were "
-              "executed (status ok, tampered, timeout or crashed); the others are listed under "
-              "Needs attention. For the LMS, grades_totals.csv has one row per student: each "
-              "assignment's total (0 where the student has no submission), their sum and the "
-              "maximum; grades.csv has every graded cell."),
-        ("h2", "Summary"),
-        ("table", ["assignment", "submissions", "ok", "need attention", "mean", "median",
-                   "weakest cells"], rows, [""] * len(rows), ()),
+        Heading(1, "Class report"),
+        Para(f"Generated {report['generated']}: {summary['submissions']} submission(s) from "
+             f"{summary['students']} student(s); {summary['needs_attention']} need attention."),
+        Para("Scores are percentages of the maximum and count every submission (a missing or "
+             "unreadable one as 0). Pass rates and failure messages count the notebooks that were "
+             "executed (status ok, tampered, timeout or crashed); the others are listed under "
+             "Needs attention. For the LMS, grades_totals.csv has one row per student: each "
+             "assignment's total (0 where the student has no submission), their sum and the "
+             "maximum; grades.csv has every graded cell."),
+        Heading(2, "Summary"),
+        Table(["assignment", "submissions", "ok", "need attention", "mean", "median", "weakest cells"], rows),
     ]
     for index, section in enumerate(report["assignments"]):
         blocks += _section_blocks(index, section)
@@ -69,64 +97,61 @@ def report_blocks(report: dict) -> list[Block]:
 
 def _section_blocks(index: int, section: dict) -> list[Block]:
     title = section["assignment"] or "Files that name no assignment"
-    blocks: list[Block] = [("h2", title)]
+    blocks: list[Block] = [Heading(2, title)]
     if not section["submissions"]:
-        return blocks + [("p", "No submissions.")]
+        return blocks + [Para("No submissions.")]
     counts = section["status_counts"]
-    blocks.append(("table", list(counts), [[str(n) for n in counts.values()]], [""], ()))
+    blocks.append(Table(list(counts), [Row([str(n) for n in counts.values()])]))
     scores = section["scores"]
     if scores["count"]:
         blocks += [
-            ("h3", "Scores"),
-            ("p", f"Mean {_pct(scores['mean'])} ({_num(scores['mean_points'])} of "
-                  f"{_num(section['max_points'])} points), median {_pct(scores['median'])}, "
-                  f"min {_pct(scores['min'])}, max {_pct(scores['max'])}, over {scores['count']} "
-                  "submission(s)."),
-            ("figure", (index, "scores"), f"{title}: score histogram"),
+            Heading(3, "Scores"),
+            Para(f"Mean {_pct(scores['mean'])} ({_num(scores['mean_points'])} of "
+                 f"{_num(section['max_points'])} points), median {_pct(scores['median'])}, "
+                 f"min {_pct(scores['min'])}, max {_pct(scores['max'])}, over {scores['count']} "
+                 "submission(s)."),
+            Figure((index, "scores"), f"{title}: score histogram"),
         ]
     if section["cells"]:
         blocks += _cell_blocks(index, title, section)
     blocks += _timing_blocks(index, title, section["timing"])
-    blocks.append(("h3", "Needs attention"))
+    blocks.append(Heading(3, "Needs attention"))
     attention = section["attention"]
     if not attention:
-        return blocks + [("p", "Nobody: every submission was graded normally.")]
-    rows = [[a["student_id"], a["status"], f"{_num(a['score'])}/{_num(a['max_score'])}",
-             f"{a['meaning']}: {a['detail']}" if a["detail"] else a["meaning"]] for a in attention]
-    return blocks + [("table", ["student", "status", "score", "what happened"], rows,
-                      [""] * len(rows), (3,))]
+        return blocks + [Para("Nobody: every submission was graded normally.")]
+    rows = [Row([a["student_id"], a["status"], f"{_num(a['score'])}/{_num(a['max_score'])}",
+                 f"{a['meaning']}: {a['detail']}" if a["detail"] else a["meaning"]]) for a in attention]
+    return blocks + [Table(["student", "status", "score", "what happened"], rows, mono=(3,))]
 
 
 def _cell_blocks(index: int, title: str, section: dict) -> list[Block]:
     cells = section["cells"]
     if not section["executed"]:
-        return [("h3", "Test cells"), ("p", "No notebook was executed, so there are no pass rates.")]
+        return [Heading(3, "Test cells"), Para("No notebook was executed, so there are no pass rates.")]
     weakest = [c for c in cells if c["weakest"]]
     verdict = ("Weakest cells, the concepts the class struggles with: "
                + ", ".join(f"{c['grade_id']} ({_pct(c['pass_rate'])})" for c in weakest) + "."
                if weakest else "Every executed notebook passed every test cell.")
-    rows = [[str(i), c["grade_id"], _num(c["max_points"]), f"{c['passed']}/{c['graded']}",
-             _pct(c["pass_rate"]), "⚠ weakest" if c["weakest"] else ""]
+    rows = [Row([str(i), c["grade_id"], _num(c["max_points"]), f"{c['passed']}/{c['graded']}",
+                 _pct(c["pass_rate"]), "⚠ weakest" if c["weakest"] else ""], weak=c["weakest"])
             for i, c in enumerate(cells, start=1)]
-    blocks = [("h3", "Test cells"),
-              ("p", f"Over {section['executed']} executed notebook(s). {verdict}"),
-              ("table", ["#", "cell", "points", "passed", "pass rate", ""], rows,
-               ["weak" if c["weakest"] else "" for c in cells], ()),
-              ("figure", (index, "pass_rates"), f"{title}: pass rate per test cell")]
+    blocks = [Heading(3, "Test cells"),
+              Para(f"Over {section['executed']} executed notebook(s). {verdict}"),
+              Table(["#", "cell", "points", "passed", "pass rate", ""], rows),
+              Figure((index, "pass_rates"), f"{title}: pass rate per test cell")]
     rows = []
     for c in cells:
-        rows += [[c["grade_id"], str(f["count"]), _names(f["students"]), f["example"]]
+        rows += [Row([c["grade_id"], str(f["count"]), _names(f["students"]), f["example"]])
                  for f in c["failures"]]
         rest = c["graded"] - c["passed"] - sum(f["count"] for f in c["failures"])
         if rest:
-            rows.append([c["grade_id"], str(rest), "", f"… {c['failure_kinds'] - len(c['failures'])} "
-                                                        "other kind(s) of message"])
+            rows.append(Row([c["grade_id"], str(rest), "",
+                             f"… {c['failure_kinds'] - len(c['failures'])} other kind(s) of message"]))
     if rows:
-        blocks += [("h3", "Most common failure messages"),
-                   ("p", "Messages that differ only in their numbers are grouped; one example is "
-                         "shown per group, most common first."),
-                   ("table", ["cell", "count", "students", "example message"], rows,
-                    [""] * len(rows), (3,))]
+        blocks += [Heading(3, "Most common failure messages"),
+                   Para("Messages that differ only in their numbers are grouped; one example is "
+                        "shown per group, most common first."),
+                   Table(["cell", "count", "students", "example message"], rows, mono=(3,))]
     return blocks
 
 
@@ -134,58 +159,42 @@ def _timing_blocks(index: int, title: str, timing: dict) -> list[Block]:
     if not timing["count"]:
         return []
     slowest = ", ".join(f"{s['student_id']} ({s['seconds']:.1f} s)" for s in timing["slowest"])
-    return [("h3", "Grading time"),
-            ("p", f"Mean {timing['mean']:.1f} s, median {timing['median']:.1f} s, max "
-                  f"{timing['max']:.1f} s per submission, over {timing['count']} file(s) that "
-                  f"reached a grading unit. Slowest: {slowest}."),
-            ("figure", (index, "timing"), f"{title}: grading time histogram")]
+    return [Heading(3, "Grading time"),
+            Para(f"Mean {timing['mean']:.1f} s, median {timing['median']:.1f} s, max "
+                 f"{timing['max']:.1f} s per submission, over {timing['count']} file(s) that "
+                 f"reached a grading unit. Slowest: {slowest}."),
+            Figure((index, "timing"), f"{title}: grading time histogram")]
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("autograder", "page_templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    environment.filters["md"] = _md
+    environment.filters["base64"] = lambda data: base64.b64encode(data).decode("ascii")
+    return environment
+
+
+def render_page(template: str, **context) -> str:
+    """page_templates/`template` filled with `context` (autoescaped for .html.j2)."""
+    return _environment().get_template(template).render(**context)
+
+
+def _render(template: str, report: dict, figures: dict) -> str:
+    blocks = [b for b in report_blocks(report) if not isinstance(b, Figure) or b.key in figures]
+    return render_page(template, blocks=blocks, figures=figures)
 
 
 def render_html(report: dict, figures: dict[tuple[int, str], bytes]) -> str:
     """One self-contained HTML page; the figures are embedded as base64 PNG."""
-    parts = []
-    for block in report_blocks(report):
-        kind = block[0]
-        if kind in ("h1", "h2", "h3", "p"):
-            parts.append(f"<{kind}>{html.escape(block[1])}</{kind}>")
-        elif kind == "figure" and block[1] in figures:
-            data = base64.b64encode(figures[block[1]]).decode("ascii")
-            parts.append(f'<img alt="{html.escape(block[2])}" src="data:image/png;base64,{data}">')
-        elif kind == "table":
-            parts.append(_html_table(*block[1:]))
-    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>Class report</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(parts) + "\n</body></html>\n")
-
-
-def _html_table(headers: list[str], rows: list[list[str]], classes: list[str], mono: tuple) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = []
-    for row, row_class in zip(rows, classes):
-        cells = "".join(f"<td{' class=mono' if i in mono else ''}>{html.escape(text)}</td>"
-                        for i, text in enumerate(row))
-        body.append(f"<tr{f' class={row_class}' if row_class else ''}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _render("report.html.j2", report, figures)
 
 
 def render_markdown(report: dict, figure_paths: dict[tuple[int, str], str]) -> str:
     """The same page as Markdown; figures are linked by their paths relative to report.md."""
-    parts = []
-    for block in report_blocks(report):
-        kind = block[0]
-        if kind in ("h1", "h2", "h3"):
-            parts.append("#" * int(kind[1]) + " " + _md(block[1]))
-        elif kind == "p":
-            parts.append(_md(block[1]))
-        elif kind == "figure" and block[1] in figure_paths:
-            parts.append(f"![{_md(block[2])}]({figure_paths[block[1]]})")
-        elif kind == "table":
-            headers, rows = block[1], block[2]
-            lines = ["| " + " | ".join(map(_md, headers)) + " |", "|" + "---|" * len(headers)]
-            lines += ["| " + " | ".join(map(_md, row)) + " |" for row in rows]
-            parts.append("\n".join(lines))
-    return "\n\n".join(parts) + "\n"
+    return _render("report.md.j2", report, figure_paths)
 
 
 def _md(text: str) -> str:

@@ -14,80 +14,50 @@ import copy
 
 from nbformat import NotebookNode
 
-
-#: the flags that make a cell part of grading
-ROLE_KEYS = ("grade", "solution", "locked", "task")
-
-
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def _grading(meta: dict) -> dict:
-    """What of a cell's nbgrader metadata decides its grading: its role, id and points. nbgrader's
-    checksum, schema version and cell_type record are bookkeeping, and old schemas leave false
-    flags out and may write points as text."""
-    role = {key: bool(meta.get(key)) for key in ROLE_KEYS}
-    points = meta.get("points") if role["grade"] or role["task"] else None
-    try:
-        points = None if points is None else float(points)
-    except (TypeError, ValueError):
-        pass
-    return {**role, "grade_id": meta.get("grade_id"), "points": points}
-
-
-def is_inert(meta: dict) -> bool:
-    """nbgrader metadata that gives the cell no role (all flags false): an ordinary cell."""
-    return not any(meta.get(key) for key in ROLE_KEYS)
-
-
-def is_test_cell(cell) -> bool:
-    """An autograded test cell: graded, not an answer (nbgrader's grade=True, solution=False)."""
-    meta = _meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+from .cells import drop_meta, grade_id_of, grading, is_inert, is_locked, is_test_cell, meta_of, set_meta
 
 
 def sanitize(nb: NotebookNode, official: NotebookNode) -> list[str]:
     """Repair `nb` in place against the `official` release notebook; return what was repaired."""
-    official_cells = {_meta(c)["grade_id"]: c for c in official.cells if _meta(c).get("grade_id")}
+    official_cells = {grade_id_of(c): c for c in official.cells if grade_id_of(c)}
     order = list(official_cells)
     flags: list[str] = []
     seen: set[str] = set()
     cells = []
     for cell in nb.cells:
-        meta = _meta(cell)
+        meta = meta_of(cell)
         grade_id = meta.get("grade_id")
         if not meta or is_inert(meta):  # an ordinary cell: metadata of no role is dropped, silently
-            cell.get("metadata", {}).pop("nbgrader", None)
+            drop_meta(cell)
             cells.append(cell)
             continue
         if grade_id not in official_cells or grade_id in seen:
             flags.append(f"graded cell {grade_id!r} is not in the assignment (or appears twice): "
                          "graded as an ordinary cell")
-            cell.metadata.pop("nbgrader", None)
+            drop_meta(cell)
             cells.append(cell)
             continue
         seen.add(grade_id)
         reference = official_cells[grade_id]
-        if is_test_cell(reference) or _meta(reference).get("locked"):
+        if is_test_cell(reference) or is_locked(reference):
             if cell.cell_type != reference.cell_type or cell.source != reference.source or \
-                    _grading(meta) != _grading(_meta(reference)):
+                    grading(meta) != grading(meta_of(reference)):
                 flags.append(f"cell {grade_id!r} was edited (source, type or points): restored")
             cells.append(_copy_of(reference, cell))
         else:  # the student's answer: keep the code, restore type and metadata (old schemas too)
             if cell.cell_type != reference.cell_type:
                 flags.append(f"cell {grade_id!r} had its type changed: restored")
                 cell = _copy_of(reference, cell, source=cell.source)
-            elif _grading(meta) != _grading(_meta(reference)):
+            elif grading(meta) != grading(meta_of(reference)):
                 flags.append(f"cell {grade_id!r} had its grading metadata changed: restored")
-            cell.metadata["nbgrader"] = copy.deepcopy(_meta(reference))
+            set_meta(cell, meta_of(reference))
             cells.append(cell)
     for position, grade_id in enumerate(order):
         if grade_id in seen:
             continue
         flags.append(f"cell {grade_id!r} was deleted or renamed: the official cell was put back")
         previous = [g for g in order[:position] if g in seen]
-        index = next((i + 1 for i, c in enumerate(cells) if previous and _meta(c).get("grade_id") == previous[-1]), 0)
+        index = next((i + 1 for i, c in enumerate(cells) if previous and grade_id_of(c) == previous[-1]), 0)
         cells.insert(index, _copy_of(official_cells[grade_id]))
         seen.add(grade_id)
     nb.cells = cells

@@ -30,6 +30,8 @@ from functools import lru_cache
 
 from nbformat.v4 import new_code_cell, new_output
 
+from .cells import is_graded, tags_of
+
 SKIP_TAG = "skip-when-grading"
 MARK_KEY = "skipped_by_grader"  #: cell metadata of a prepared submission: "<nonce>:<index>" or "<nonce>:reseed"
 NOT_RUN_TEXT = ("⏭ Not run during grading: no graded cell depends on this cell. "
@@ -76,13 +78,8 @@ _GLOBAL_SETTERS = {"set_default_dtype", "set_default_tensor_type", "set_default_
 _WRITE_MODES = set("wax+")
 
 
-def is_graded(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
-    return bool(meta.get("solution") or meta.get("grade") or meta.get("locked"))
-
-
 def is_tagged(cell) -> bool:
-    return cell.get("cell_type") == "code" and SKIP_TAG in (cell.get("metadata", {}).get("tags") or [])
+    return cell.get("cell_type") == "code" and SKIP_TAG in tags_of(cell)
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from .sanitize import is_test_cell
+from .cells import is_solution, is_test_cell
 from .skipping import MARK_KEY
 
 
@@ -45,7 +45,7 @@ def cell_breakdown(nb, grader_sources: set[str]) -> dict[str, float]:
             kind = "cells_grader"
         elif is_test_cell(cell):
             kind = "cells_test"
-        elif cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+        elif is_solution(cell):
             kind = "cells_solution"
         else:
             kind = "cells_other"

@@ -21,13 +21,13 @@ from dlcourse.checks import hidden
 
 from .config import course_config
 from . import verdicts
-from .feedback import strip_ansi
 from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
 from .privatedb import write_without_sync
 from .release import venv_on_path
 from .results import CellResult, SubmissionResult, cell_key, zero_cells
 from .sandbox import Limits, prepare_scratch, remove_tree
-from .sanitize import is_test_cell, sanitize
+from .cells import grade_id_of, is_test_cell, last_error
+from .sanitize import sanitize
 from .skipping import RESEED, Skipped, skip_cells
 from .timing import Clock, cell_breakdown
 
@@ -160,8 +160,7 @@ def cell_messages(nb) -> tuple[dict[str, str], bool, str, str]:
             first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
             died = f"cell {index + 1} ({first_line.strip()[:60]!r})"
         if is_test_cell(cell):
-            messages[cell.metadata["nbgrader"]["grade_id"]] = (strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}")
-                                          if errors else "")
+            messages[grade_id_of(cell)] = last_error(cell)
     return messages, timed_out, died, limit
 
 
@@ -228,7 +227,7 @@ def verify_ledger(nb, ledger_cell) -> list[str]:
             # every `assert check_...` of the official cell must have left a passed suite behind
             needed = checks_needed(cell)
             if needed and (report is None or counts.count(cell.get("execution_count")) < needed):
-                unproven.append(cell.metadata["nbgrader"]["grade_id"])
+                unproven.append(grade_id_of(cell))
     return unproven
 
 
@@ -245,7 +244,7 @@ def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
     """
     from nbgrader.api import Gradebook
 
-    ran = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if is_test_cell(c)}
+    ran = {grade_id_of(c): c for c in nb.cells if is_test_cell(c)}
     name = name or request["notebook_name"]
     notebook, several = Path(name).stem, len(cells_of(request)) > 1
     cells = []

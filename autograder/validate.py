@@ -17,9 +17,8 @@ from pathlib import Path
 import nbformat
 
 from .config import CELL_TIMEOUT_S
-from .feedback import strip_ansi
 from .quickclient import QuickKernelManager
-from .sanitize import is_test_cell
+from .cells import grade_id_of, is_test_cell, last_error, points_of
 
 logger = logging.getLogger(__name__)
 
@@ -86,13 +85,10 @@ def check_outcomes(nb) -> list[CheckOutcome]:
     for cell in nb.cells:
         if not is_test_cell(cell):
             continue
-        meta = cell.metadata["nbgrader"]
-        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-        message = strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}") if errors else ""
-        status = ""
-        if cell.get("execution_count") is None and not errors:
+        message, status = last_error(cell), ""
+        if cell.get("execution_count") is None and not message:
             message, status = "not run (an earlier cell timed out or the kernel died)", NOT_RUN
-        outcomes.append(CheckOutcome(meta.get("grade_id", "?"), float(meta.get("points", 0)),
+        outcomes.append(CheckOutcome(grade_id_of(cell) or "?", points_of(cell),
                                      not message, message, status))
     return outcomes
 

@@ -1,18 +1,16 @@
-"""A warm grading worker: one long-lived process grades many submissions, one at a time.
+"""The parent's handles on grading processes: `ColdRunner` (one unit process per submission) and
+`Worker` (one warm worker process, see worker_main.py, grading many submissions in turn).
 
-    python -m autograder.worker CONFIG_JSON      (started by `Worker`, never by hand)
-
-It imports nbgrader once and keeps a `warm.KernelHost` (a zygote in this worker's sandbox), so
-a submission costs neither a Python start, nor nbgrader's imports, nor a kernel start, nor
-importing torch. Requests arrive one per line on stdin (the path of a request JSON written by
-the parent, see grade.py); each reply is one line on stdout naming the result file. The parent
-enforces the notebook's wall-time limit by killing the worker's process group (sandbox included)
-and starts a fresh worker for the next submission.
+A warm worker imports nbgrader once and keeps a zygote in its sandbox, so a submission costs
+neither a Python start, nor nbgrader's imports, nor a kernel start, nor importing torch. The
+parent writes each request as JSON and sends its path, one per line, on the worker's stdin; the
+worker answers one line on stdout naming the result file. The parent enforces the notebook's
+wall-time limit by killing the worker's process group (sandbox included) and starts a fresh
+worker for the next submission.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import select
@@ -75,7 +73,7 @@ class Worker:
     def _start(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.home / "worker.log", "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker", json.dumps(self.config)],
+            self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker_main", json.dumps(self.config)],
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                             text=True, bufsize=1, start_new_session=True)
         self.starts += 1
@@ -118,86 +116,3 @@ class Worker:
                 pass
             self.process.wait()
             self.process = None
-
-
-def cache_templates() -> None:
-    """Compile nbconvert's Jinja templates once per worker, not once per feedback page."""
-    import jinja2
-    from nbconvert.exporters.templateexporter import TemplateExporter
-
-    class MemoryBytecodeCache(jinja2.BytecodeCache):
-        def __init__(self):
-            self.store: dict[str, bytes] = {}
-
-        def load_bytecode(self, bucket):
-            if bucket.key in self.store:
-                bucket.bytecode_from_string(self.store[bucket.key])
-
-        def dump_bytecode(self, bucket):
-            self.store[bucket.key] = bucket.bytecode_to_string()
-
-    cache, create = MemoryBytecodeCache(), TemplateExporter._create_environment
-
-    def create_cached(self):
-        environment = create(self)
-        environment.bytecode_cache = cache
-        return environment
-
-    TemplateExporter._create_environment = create_cached
-
-
-def _started_host(config: dict, host):
-    """The worker's zygote, (re)started if needed; None without a sandbox (or not alive when it
-    could not start: the submission then gets a cold sandboxed kernel)."""
-    from .sandbox import Limits
-    from .warm import KernelHost, ZygoteError
-
-    if not config["sandbox"] or (host is not None and host.alive()):
-        return host
-    host = KernelHost(Path(config["kernel_root"]), Limits(**config["limits"]), config["uid"], Path(config["log"]))
-    try:
-        print(f"warm kernel factory ready in {host.start():.1f} s", file=sys.stderr, flush=True)
-    except ZygoteError as error:
-        print(f"warm kernel factory failed: {error}", file=sys.stderr, flush=True)
-        host.close()
-    return host
-
-
-def serve(config: dict) -> int:
-    """The worker's loop (in the worker process)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .warm import ZygoteError
-
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # nbgrader's prints go to the log, never into the replies
-    with ThreadPoolExecutor(1) as importer:  # nbgrader & co. while the zygote imports torch & co.
-        imported = importer.submit(importlib.import_module, "autograder.unit")
-        host = _started_host(config, None)  # in this thread: bwrap dies with the thread that started it
-        imported.result()
-    from .fastpages import render_each_cell_once, skip_needless_soup
-    from .unit import grade_unit
-
-    cache_templates()
-    skip_needless_soup()
-    render_each_cell_once()
-    for line in sys.stdin:
-        request = json.loads(Path(line.strip()).read_text())
-        request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request
-        host = _started_host(config, host)
-        warm = host is not None and host.alive()
-        try:
-            result = grade_unit(request, host if warm else None)  # no zygote: a cold sandboxed kernel
-        finally:
-            if warm:
-                try:
-                    host.finish_unit()
-                except ZygoteError as error:  # closed: a fresh one for the next submission
-                    print(f"warm kernel factory discarded: {error}", file=sys.stderr, flush=True)
-        Path(request["result"]).write_text(json.dumps(result))
-        replies.write(request["result"] + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(serve(json.loads(sys.argv[1])))

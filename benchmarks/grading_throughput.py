@@ -59,8 +59,10 @@ c.Execute.timeout = 60
 
 def _solutions(source) -> dict[str, str]:
     strip = ("### BEGIN SOLUTION", "### END SOLUTION")
-    return {c.metadata["nbgrader"]["grade_id"]: "\n".join(l for l in c.source.splitlines() if l.strip() not in strip)
-            for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    from autograder import cells
+
+    return {grade_id: "\n".join(l for l in c.source.splitlines() if l.strip() not in strip)
+            for grade_id, c in cells.solution_cells(source).items()}
 
 
 def _kind(index: int, count: int) -> str:
@@ -76,6 +78,8 @@ def build_batch(folder: Path, assignments: list[str], per_assignment: int, seed:
     `mix`: how many submissions of each kind (in that order), instead of the default shares.
     """
     order = [kind for kind, count in (mix or {}).items() for _ in range(count)]
+    from autograder import cells
+
     kinds: dict[str, dict[str, str]] = {}
     for assignment in assignments:
         rng = random.Random(f"{seed}-{assignment}")
@@ -93,15 +97,14 @@ def build_batch(folder: Path, assignments: list[str], per_assignment: int, seed:
             elif kind == "untouched":
                 keep = set()
             for cell in nb.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                grade_id = cells.grade_id_of(cell)
                 if grade_id in keep:
                     cell.source = solutions[grade_id]
             if kind == "syntax_error":
-                first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ids[0])
+                first = next(c for c in nb.cells if cells.grade_id_of(c) == ids[0])
                 first.source = first.source.replace("def ", "def (", 1) + "\n)"
             elif kind == "crash":
-                test_cells = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")
-                              and c.cell_type == "code" and not c.metadata["nbgrader"].get("solution")]
+                test_cells = [i for i, c in enumerate(nb.cells) if cells.is_test_cell(c)]
                 nb.cells.insert(test_cells[len(test_cells) // 2] + 1, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
             target = folder / student / assignment / f"{assignment}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -152,14 +155,14 @@ def run_stock(batch: Path, assignments: list[str], course: Path) -> dict:
 
 def stock_cells(nb) -> dict[str, float]:
     """Stock nbgrader's kernel seconds in one notebook by kind of cell (demos: the skip-tagged ones)."""
-    from autograder.sanitize import is_test_cell
+    from autograder.cells import is_solution, is_test_cell
     from autograder.skipping import is_tagged
     from autograder.timing import _seconds
 
     kinds = dict.fromkeys(("cells_solution", "cells_test", "cells_demos", "cells_other"), 0.0)
     for cell in nb.cells:
         kind = ("cells_test" if is_test_cell(cell) else "cells_demos" if is_tagged(cell) else
-                "cells_solution" if cell.metadata.get("nbgrader", {}).get("solution") else "cells_other")
+                "cells_solution" if is_solution(cell) else "cells_other")
         kinds[kind] += _seconds(cell) or 0.0 if cell.cell_type == "code" else 0.0
     return kinds
 
@@ -182,7 +185,7 @@ class PeakMemory:
     def _sample(self):
         me = self.psutil.Process()
         while not self._stop.is_set():
-            for child in me.children():  # one per worker (`python -m autograder.worker`)
+            for child in me.children():  # one per worker (`python -m autograder.worker_main`)
                 try:
                     tree = [child, *child.children(recursive=True)]
                     total = sum(p.memory_full_info().pss for p in tree) / 2**20

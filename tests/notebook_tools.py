@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.sanitize import is_test_cell  # noqa: F401  (re-exported for the tests)
+from autograder.cells import is_test_cell, meta_of  # noqa: F401  (is_test_cell re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ def source_notebook(assignment: str):
 
 
 def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
+    return meta_of(cell)
 
 
 

@@ -60,3 +60,21 @@ def test_skipped_soup_pass_only_changes_the_serialization(restored):
     fast = _render(pages)
     assert [str(BeautifulSoup(page, "html.parser")) for page in fast[:2]] == plain[:2]
     assert fast[2] == plain[2] and "No description has been provided" in fast[2]
+
+
+def test_feedback_exporters_share_compiled_templates(monkeypatch):
+    """Does a second exporter (nbgrader makes one per page) load its templates from the shared
+    bytecode cache instead of compiling them, and render the same page as nbconvert's exporter?"""
+    from autograder.feedback import TEMPLATE_BYTECODE, FeedbackExporter
+    from autograder.math_offline import OfflineMathHTMLExporter
+
+    page = _notebook("mse = None")
+    first = FeedbackExporter(template_name="classic").from_notebook_node(page)[0]
+    assert TEMPLATE_BYTECODE.store  # every template the page needed
+    compiled = []
+    monkeypatch.setattr(TEMPLATE_BYTECODE, "dump_bytecode", lambda bucket: compiled.append(bucket.key))
+    second = FeedbackExporter(template_name="classic")
+    assert second.environment.bytecode_cache is TEMPLATE_BYTECODE
+    assert second.from_notebook_node(page)[0] == first
+    assert compiled == []  # loaded, not compiled again
+    assert OfflineMathHTMLExporter(template_name="classic").from_notebook_node(page)[0] == first

@@ -122,7 +122,7 @@ def test_html_embeds_every_figure_and_escapes_student_text(written):
     assert len(images) == len(list((out / "report_files").glob("*.png"))) == 6  # 3 + 3 for 02
     assert all(base64.b64decode(data).startswith(PNG_MAGIC) for data in images)
     assert "<script" not in page and "<img src=x" not in page and "<b>and" not in page
-    assert "&lt;script&gt;alert(&quot;x, y&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#34;x, y&#34;)&lt;/script&gt;" in page  # Jinja's autoescape
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert 'class=weak><td>2</td><td>test_b' in page
     assert len(page) < 400_000
@@ -215,3 +215,13 @@ def test_report_on_the_example_batch(graded_examples):
     assert totals == {student: e["score"] for student, e in EXPECTED.items()}
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3 and len(page) < 300_000
+
+
+def test_status_feedback_page_escapes_student_text(tmp_path):
+    """Does a submission that produced no feedback get a page saying why, with its text escaped?"""
+    from autograder.export import write_status_feedback
+
+    write_status_feedback(tmp_path, _result(INJECTED, "invalid", [], 0.0, detail="not JSON <b>here</b>"))
+    page = next((tmp_path / "feedback").rglob("01_fitting.html")).read_text()
+    assert "<script" not in page and "&lt;script&gt;" in page and "not JSON &lt;b&gt;here&lt;/b&gt;" in page
+    assert "could not be graded: not a readable notebook." in page and "Score: 0 / 0" in page
