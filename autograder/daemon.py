@@ -196,10 +196,12 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     @staticmethod
     def _run(worker, message: dict) -> dict:
+        from .results import UnitRequest
         from .worker import WorkerDied
 
         try:
-            result = worker.run(message["request"], Path(message["work"]), float(message["timeout"]))
+            result = worker.run(UnitRequest.from_dict(message["request"]), Path(message["work"]),
+                                float(message["timeout"]))
         except WorkerDied as error:
             return {"done": False, "error": str(error)}
         return {"done": result is not None, "error": None}

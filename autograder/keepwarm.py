@@ -49,10 +49,10 @@ class DaemonRunner:
                                f"{private_folder()})")
         return json.loads(line)
 
-    def run(self, request: dict, work: Path, timeout: float):
+    def run(self, request, work: Path, timeout: float):
         from .worker import WorkerDied, read_result
 
-        reply = self._ask({"op": "run", "request": request, "work": str(work), "timeout": timeout})
+        reply = self._ask({"op": "run", "request": request.to_dict(), "work": str(work), "timeout": timeout})
         if reply.get("error"):
             raise WorkerDied(reply["error"])
         return read_result(work / "result.json", "grading worker") if reply.get("done") else None

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import nbformat
 
+from dlcourse.checks.protocol import (FAILED, LEDGER_CELL, NOT_ATTEMPTED, NOT_RUN, PASSED, SIGNS,
+                                      CheckStatus, combine, read_ledger)
+
 from .config import CELL_TIMEOUT_S
 from .feedback import strip_ansi
 from .quickclient import QuickKernelManager
@@ -23,10 +26,8 @@ from .sanitize import is_test_cell
 
 logger = logging.getLogger(__name__)
 
-PASSED, FAILED, NOT_ATTEMPTED, NOT_RUN = "passed", "failed", "not attempted", "not run"
-SIGNS = {PASSED: "✅", FAILED: "❌", NOT_ATTEMPTED: "⬜", NOT_RUN: "…"}
-#: how a check says that the fill-in above it is still the stub (see dlcourse.checks._core/answers)
-NOT_ATTEMPTED_SIGNS = ("is not implemented yet", "not answered yet", "NotImplementedError")
+#: where run_notebook keeps the ledger cell's outputs (dlcourse.checks.protocol) for check_outcomes
+LEDGER_KEY = "dlcourse_ledger"
 
 
 @dataclass
@@ -35,19 +36,17 @@ class CheckOutcome:
 
     grade_id: str
     points: float
-    passed: bool
-    message: str
-    status: str = ""  #: PASSED, FAILED, NOT_ATTEMPTED or NOT_RUN (derived when left empty)
+    status: CheckStatus  #: PASSED, FAILED, NOT_ATTEMPTED or NOT_RUN
+    message: str         #: the cell's last error ('' when passed)
 
-    def __post_init__(self):
-        if not self.status:
-            self.status = PASSED if self.passed else (
-                NOT_ATTEMPTED if any(sign in self.message for sign in NOT_ATTEMPTED_SIGNS) else FAILED)
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
 
 
-def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | None = None,
-                 quick: bool = False):
-    """Execute a copy of the notebook at `path` (errors allowed); return the executed notebook.
+def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = False):
+    """Execute a copy of the notebook at `path` (errors allowed); return the executed notebook,
+    with the report of its check suites (the ledger cell, run last) in its metadata.
 
     `quick`: leave out the cells grading leaves out (tagged skip-when-grading, see skipping.py).
     """
@@ -59,14 +58,14 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | 
 
         for index in plan(nb, nb):
             nb.cells[index].source = ""  # nbclient sends no empty cell to the kernel
+    nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         work = Path(tmp)
         for sibling in Path(path).resolve().parent.iterdir():  # data files next to the notebook
             if sibling.is_file() and sibling.suffix != ".ipynb":
                 shutil.copy(sibling, work)
-        env_cwd = str(cwd or work)
         client = NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": env_cwd}}, shutdown_kernel="immediate",
+                                resources={"metadata": {"path": str(work)}}, shutdown_kernel="immediate",
                                 kernel_manager_class=QuickKernelManager)
         previous = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "validate"
@@ -77,24 +76,43 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | 
                 os.environ.pop("NBGRADER_EXECUTION", None)
             else:
                 os.environ["NBGRADER_EXECUTION"] = previous
+    nb.metadata[LEDGER_KEY] = nb.cells.pop()
     return nb
 
 
 def check_outcomes(nb) -> list[CheckOutcome]:
     """Passed/failed with its message for each graded test cell of an executed notebook."""
+    ledger = read_ledger(nb.metadata.get(LEDGER_KEY))
     outcomes = []
     for cell in nb.cells:
         if not is_test_cell(cell):
             continue
         meta = cell.metadata["nbgrader"]
-        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-        message = strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}") if errors else ""
-        status = ""
-        if cell.get("execution_count") is None and not errors:
+        message = last_error(cell)
+        if cell.get("execution_count") is None and not message:
             message, status = "not run (an earlier cell timed out or the kernel died)", NOT_RUN
-        outcomes.append(CheckOutcome(meta.get("grade_id", "?"), float(meta.get("points", 0)),
-                                     not message, message, status))
+        else:
+            status = cell_status(cell, ledger)
+        outcomes.append(CheckOutcome(meta.get("grade_id", "?"), float(meta.get("points", 0)), status, message))
     return outcomes
+
+
+def last_error(cell) -> str:
+    """The cell's last error as one `Name: message` line ('' when it raised nothing)."""
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    return strip_ansi(f"{errors[-1].ename}: {errors[-1].evalue}") if errors else ""
+
+
+def cell_status(cell, ledger) -> CheckStatus:
+    """PASSED when the cell raised nothing; NOT_ATTEMPTED when its suites say so (protocol.combine
+    of those run in it, from the ledger) or it raised NotImplementedError itself; else FAILED."""
+    errors = [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
+    if not errors:
+        return PASSED
+    suites = ledger.statuses_in(cell.get("execution_count")) if ledger is not None else []
+    if "NotImplementedError" in errors or combine(suites, unknown=FAILED) == NOT_ATTEMPTED:
+        return NOT_ATTEMPTED
+    return FAILED
 
 
 def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = False) -> list[CheckOutcome]:

@@ -4,8 +4,8 @@
 
 It imports nbgrader once and keeps a `warm.KernelHost` (a zygote in this worker's sandbox), so
 a submission costs neither a Python start, nor nbgrader's imports, nor a kernel start, nor
-importing torch. Requests arrive one per line on stdin (the path of a request JSON written by
-the parent, see grade.py); each reply is one line on stdout naming the result file. The parent
+importing torch. Requests arrive one per line on stdin ({"request": path of a UnitRequest JSON
+written by the parent, "result": where to write the result}); each reply is one line on stdout naming the result file. The parent
 enforces the notebook's wall-time limit by killing the worker's process group (sandbox included)
 and starts a fresh worker for the next submission.
 """
@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .results import ResultError, SubmissionResult
+from .results import ResultError, SubmissionResult, UnitRequest
 
 
 def read_result(path: Path, who: str) -> SubmissionResult:
@@ -35,10 +35,10 @@ def read_result(path: Path, who: str) -> SubmissionResult:
 class ColdRunner:
     """`--cold`: a fresh `python -m autograder.unit` process, and kernel, per submission."""
 
-    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+    def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
         """Grade one request; None when it ran past `timeout` (the unit and its kernel were killed)."""
         request_path, result_path, log_path = work / "request.json", work / "result.json", work / "unit.log"
-        request_path.write_text(json.dumps(request))
+        request_path.write_text(json.dumps(request.to_dict()))
         with open(log_path, "w") as log:
             process = subprocess.Popen([sys.executable, "-m", "autograder.unit", str(request_path),
                                         str(result_path)], stdout=log, stderr=subprocess.STDOUT,
@@ -70,7 +70,7 @@ class Worker:
         self.config = {"kernel_root": str(self.home / "sandbox"), "uid": uid, "limits": limits,
                        "sandbox": sandbox, "log": str(self.home / "zygote.log")}
         self.process: subprocess.Popen | None = None
-        self.starts = 0
+        self.starts = 0  #: processes started so far (the daemon's status reports it)
 
     def _start(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -85,13 +85,13 @@ class Worker:
         if self.process is None or self.process.poll() is not None:
             self._start()
 
-    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+    def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
         """Grade one request; None when it ran past `timeout` (the worker was killed)."""
         self.start()
         request_path, result_path = work / "request.json", work / "result.json"
-        request_path.write_text(json.dumps({**request, "result": str(result_path)}))
+        request_path.write_text(json.dumps(request.to_dict()))
         try:
-            self.process.stdin.write(f"{request_path}\n")
+            self.process.stdin.write(json.dumps({"request": str(request_path), "result": str(result_path)}) + "\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             self.stop()
@@ -182,8 +182,9 @@ def serve(config: dict) -> int:
     skip_needless_soup()
     render_each_cell_once()
     for line in sys.stdin:
-        request = json.loads(Path(line.strip()).read_text())
-        request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request
+        paths = json.loads(line)
+        request = UnitRequest.from_dict(json.loads(Path(paths["request"]).read_text()))
+        request = request.with_changes(uid=config["uid"])  # this worker's sandbox uid, whoever sent it
         host = _started_host(config, host)
         warm = host is not None and host.alive()
         try:
@@ -194,8 +195,8 @@ def serve(config: dict) -> int:
                     host.finish_unit()
                 except ZygoteError as error:  # closed: a fresh one for the next submission
                     print(f"warm kernel factory discarded: {error}", file=sys.stderr, flush=True)
-        Path(request["result"]).write_text(json.dumps(result))
-        replies.write(request["result"] + "\n")
+        Path(paths["result"]).write_text(json.dumps(result))
+        replies.write(paths["result"] + "\n")
     return 0
 
 
