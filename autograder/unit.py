@@ -331,7 +331,7 @@ def grade_unit(request: UnitRequest, host=None) -> dict:
         result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"
     clock.lap("feedback")
     result.phases = {**clock.phases, **breakdown}
-    print(f"timing {request['student_id']}: prepare {prepared - started:.2f} s, autograde "
+    print(f"timing {request.student_id}: prepare {prepared - started:.2f} s, autograde "
           f"{graded - prepared:.2f} s (cells {result.cell_seconds:.2f} s), feedback "
           f"{time.monotonic() - graded:.2f} s", file=sys.stderr, flush=True)
     return result.to_dict()
