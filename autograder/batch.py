@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .errors import UsageError
 from .collect import Submission
 from .export import open_csv
 from .ids import normalize_id
@@ -61,11 +62,11 @@ def check_selection(options: ClassOptions, intake: Intake, roster: dict[str, Stu
     """Refuse an --assignment the course lacks, or a --student neither the input nor the roster has."""
     unknown = sorted(set(options.assignments) - set(known))
     if unknown:
-        raise ValueError(f"--assignment {', '.join(unknown)}: not an assignment of this course ({', '.join(known)})")
+        raise UsageError(f"--assignment {', '.join(unknown)}: not an assignment of this course ({', '.join(known)})")
     present = {s.student_id for s in intake.submissions} | set(roster)
     absent = sorted(set(options.students) - present)
     if absent:
-        raise ValueError(f"--student {', '.join(absent)}: no submission and no roster row for this id "
+        raise UsageError(f"--student {', '.join(absent)}: no submission and no roster row for this id "
                          f"(ids are compared exactly, e.g. {', '.join(sorted(present)[:3])})")
 
 

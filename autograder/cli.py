@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .errors import GraderError
 
 logger = logging.getLogger("autograder")
 
@@ -61,11 +62,12 @@ def _grade(args) -> int:
 
 
 def _validate(args) -> int:
+    from .errors import NotFound
     from .validate import format_outcomes, validate
 
     path = Path(args.notebook)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: pass the path of your .ipynb file")
+        raise NotFound(f"{path} not found: pass the path of your .ipynb file")
     outcomes = validate(path, cell_timeout=args.cell_timeout, quick=args.quick)
     print(format_outcomes(outcomes))
     if args.quick:
@@ -195,11 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(verbosity)
     try:
         return args.run(args)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:  # SandboxUnavailable too
+    except Exception as error:  # one line, and the exit code our own errors carry (errors.py)
         if verbosity >= 2:
             raise
-        from .sandbox import SandboxUnavailable
-
-        print(f"error: {error}", file=sys.stderr)
-        usage = (FileNotFoundError, ValueError, SandboxUnavailable)
-        return 2 if isinstance(error, usage) else 1
+        unexpected = type(error).__module__ == "builtins"  # not one of ours: a bug, say which
+        print(f"error: {type(error).__name__}: {error} (-vv shows the traceback)" if unexpected
+              else f"error: {error}", file=sys.stderr)
+        return error.exit_code if isinstance(error, GraderError) else 1

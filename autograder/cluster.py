@@ -18,6 +18,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .errors import GraderError
 from .results import SubmissionResult, UnitRequest
 
 FIRST_CLUSTER_SLOT = 100  #: uids 61100.. on Dask workers; 61000.. stay for the local pool
@@ -85,7 +86,7 @@ def _claim_slot() -> tuple[int, object]:
             return slot, handle
         except OSError:
             handle.close()
-    raise RuntimeError(f"all {CLUSTER_SLOTS} grading slots of this machine are taken")
+    raise GraderError(f"all {CLUSTER_SLOTS} grading slots of this machine are taken")
 
 
 def grade_remote(payload: dict, template_archive: bytes, timeout: float) -> dict:

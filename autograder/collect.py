@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .errors import UsageError
 from .ids import folder_name
 from .results import Status
 
 
-class CollectError(ValueError):
+class CollectError(UsageError):
     """The submissions path cannot be read, or holds nothing to grade."""
 
 

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from traitlets.config import Config
+from .errors import NotFound
 
 COURSE_ID = "dlcourse"
 CONFIG_FILE = "nbgrader_config.py"
@@ -90,7 +91,7 @@ def find_course_root(start: Path | str = ".") -> Path:
     for folder in (start, *start.parents):
         if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():
             return folder
-    raise FileNotFoundError(
+    raise NotFound(
         f"no course found at or above {start}: run this inside the course repository "
         "(the folder with nbgrader_config.py and source/)")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from .errors import GraderError
 from .config import course_config
 from .results import SubmissionResult, split_key
 
@@ -35,7 +36,7 @@ NOT_MERGED = {"missing": "no notebook submitted",
 MANUAL_KEPT = "has manual grades or comments (force=True replaces them)"
 
 
-class GradebookError(RuntimeError):
+class GradebookError(GraderError, RuntimeError):
     """The gradebook cannot take these results; nothing was changed."""
 
 

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from .errors import GraderError
 from .daemon import DaemonUnavailable, fingerprint, private_folder, socket_path
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class DaemonRunner:
         self.stream.flush()
         line = self.stream.readline()
         if not line:
-            raise RuntimeError("the grading daemon closed the connection (see its log in "
+            raise GraderError("the grading daemon closed the connection (see its log in "
                                f"{private_folder()})")
         return json.loads(line)
 
@@ -133,7 +134,7 @@ def lease_workers(count: int, limits: dict, sandbox: bool, idle_s: float) -> lis
     try:
         for _ in range(count):
             runners.append(DaemonRunner(limits, sandbox, idle_s, own))
-    except (DaemonUnavailable, OSError, ValueError, RuntimeError) as error:
+    except (GraderError, OSError, ValueError, RuntimeError) as error:  # DaemonUnavailable too
         for runner in runners:
             runner.stop()
         raise DaemonUnavailable(str(error)) from None

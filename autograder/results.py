@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 
+from .errors import UsageError
 from .ids import folder_name
 
 
@@ -51,7 +52,7 @@ STATUSES = {status.value: status.meaning for status in Status}
 TEXT_FIELDS = ("digest", "key", "folder", "origin", "name", "lms_id", "submitted_at")
 
 
-class ResultError(ValueError):
+class ResultError(UsageError):
     """A result record does not have the expected form."""
 
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from .errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Limits:
         return asdict(self)
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(UsageError, RuntimeError):
     """bubblewrap is missing or cannot create namespaces here."""
 
 

@@ -19,6 +19,7 @@ import nbformat
 from dlcourse.checks.protocol import (FAILED, LEDGER_CELL, NOT_ATTEMPTED, NOT_RUN, PASSED, SIGNS,
                                       CheckStatus, combine, read_ledger)
 
+from .errors import UsageError
 from .config import CELL_TIMEOUT_S
 from .feedback import strip_ansi
 from .quickclient import QuickKernelManager
@@ -123,7 +124,7 @@ def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = Fa
     """
     path = Path(path)
     if not any(is_test_cell(cell) for cell in nbformat.read(path, as_version=4).cells):
-        raise ValueError(f"{path.name} has no graded cells: is it an assignment of this course?")
+        raise UsageError(f"{path.name} has no graded cells: is it an assignment of this course?")
     logger.info("running %s in a fresh kernel (at most %d s per cell)", path, cell_timeout)
     return check_outcomes(run_notebook(path, cell_timeout=cell_timeout, quick=quick))
 

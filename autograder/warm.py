@@ -24,13 +24,14 @@ from pathlib import Path
 import itertools
 import os
 
+from .errors import GraderError
 from .sandbox import Limits, prepare_scratch, remove_tree, wrap
 
 START_TIMEOUT_S = 120  #: importing torch & co. on a busy machine
 REPLY_TIMEOUT_S = 60
 
 
-class ZygoteError(RuntimeError):
+class ZygoteError(GraderError, RuntimeError):
     """The zygote died or answered nonsense; the worker starts a new one."""
 
 

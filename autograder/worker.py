@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .errors import GraderError
 from .results import ResultError, SubmissionResult, UnitRequest
 
 
@@ -29,7 +30,7 @@ def read_result(path: Path, who: str) -> SubmissionResult:
     try:
         return SubmissionResult.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError, ResultError) as error:
-        raise RuntimeError(f"{who} returned an unusable result: {error}") from None
+        raise GraderError(f"{who} returned an unusable result: {error}") from None
 
 
 class ColdRunner:
@@ -51,14 +52,14 @@ class ColdRunner:
                 return None
         if process.returncode != 0 or not result_path.exists():
             tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"grading unit exited with code {process.returncode}: {tail[0][:300]}")
+            raise GraderError(f"grading unit exited with code {process.returncode}: {tail[0][:300]}")
         return read_result(result_path, "grading unit")
 
     def stop(self) -> None:
         """Nothing outlives a unit."""
 
 
-class WorkerDied(RuntimeError):
+class WorkerDied(GraderError, RuntimeError):
     """The worker process ended without answering (its log's last line says why)."""
 
 

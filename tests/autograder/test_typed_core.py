@@ -73,3 +73,23 @@ def test_the_ledger_is_aligned_on_its_own_cell():
 def test_tampering_is_marked_and_read_in_one_place():
     assert tampering_in("AssertionError: f: " + tampering("torch.sum was replaced")) == "torch.sum was replaced"
     assert tampering_in("AssertionError: f: expected 1, got 2") is None
+
+
+def test_exit_codes_come_from_our_own_errors(monkeypatch, capsys):
+    """A usage error exits 2; the run failing exits 1; an unexpected ValueError is a bug (1), not usage."""
+    from autograder import cli
+    from autograder.collect import CollectError
+    from autograder.errors import GraderError, UsageError
+    from autograder.sandbox import SandboxUnavailable
+
+    def failing(error):
+        def run(args):
+            raise error
+        return run
+
+    for error, code in [(CollectError("nothing to grade"), 2), (SandboxUnavailable("no bwrap"), 2),
+                        (UsageError("--due: no time zone"), 2), (GraderError("worker died"), 1),
+                        (ValueError("nbformat broke"), 1)]:
+        monkeypatch.setattr(cli, "_stop", failing(error))
+        assert cli.main(["stop"]) == code, error
+    assert capsys.readouterr().err.splitlines()[-1] == "error: ValueError: nbformat broke (-vv shows the traceback)"
