@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.autograder.test_course_root import copy_course
-from tests.conftest import ROOT, tree_digest
+from tests.conftest import tree_digest
 
 GRADES = ("gradebook.db", "submitted", "autograded", "feedback", "grading-out")
 GENERATED = ("demo-out", "solutions", "gradescope", "benchmarks/out")

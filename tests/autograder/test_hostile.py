@@ -9,7 +9,6 @@ attacks that loop until the cell limit stops them run in a small batch of their 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import socket
