@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
 from .errors import UsageError
 
 EXPORT_TARGETS = ("canvas", "moodle", "gradescope")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from urllib.parse import unquote
+
 from .errors import UsageError
 
 KEPT_PUNCTUATION = "_-.@+"

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
 from .errors import UsageError
 
 DAY_S = 24 * 3600
