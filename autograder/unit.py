@@ -23,7 +23,7 @@ from dlcourse.checks.protocol import LEDGER_CELL, read_ledger, tampering, tamper
 from .config import course_config
 from . import verdicts
 from .feedback import strip_ansi
-from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
+from .kernel import KERNEL_DIED, GuardedExecute
 from .privatedb import write_without_sync
 from .release import venv_on_path
 from .results import CellResult, Status, SubmissionResult, UnitRequest, cell_key, zero_cells
@@ -89,7 +89,7 @@ def prepare(request: UnitRequest, nb, name: str | None = None) -> tuple[list[str
     return flags, skipped
 
 
-def prepare_sandbox(request: UnitRequest, host=None, excluded: tuple[str, ...] = ()) -> None:
+def prepare_sandbox(request: UnitRequest, host=None, excluded: tuple[str, ...] = ()) -> Path:
     """The kernel's only writable folder: the student's other files, then the released
     assignment's files over them (not those the course lists in `Autograde.exclude_overwriting`),
     as nbgrader's autograde lays out its folder.
@@ -109,8 +109,7 @@ def prepare_sandbox(request: UnitRequest, host=None, excluded: tuple[str, ...] =
 
     shutil.copytree(release, scratch, ignore=ignore, dirs_exist_ok=True)
     prepare_scratch(scratch, request.uid)  # before any student code runs there
-    SandboxedKernelManager.settings = {"scratch": str(scratch), "uid": request.uid,
-                                       "limits": request.limits, "host": host}
+    return scratch
 
 
 def read_notebook(path: Path):
@@ -273,14 +272,13 @@ def grade_unit(request: UnitRequest, host=None) -> dict:
         flags, skipped[name] = prepare(request, nb, name)
         result.flags += [f"{Path(name).stem}: {flag}" if several else flag for flag in flags]
     limits = Limits(**request.limits)
-    GuardedExecute.output_limit_bytes = limits.output_kb * 1024
     work = Path(request.work)
     config = course_config(work, limits.cell_timeout_s, private=True, course=Path(request.template))
+    config.GuardedExecute.output_limit_bytes = limits.output_kb * 1024
     if request.sandbox:
         excluded = tuple(config.Autograde.get("exclude_overwriting", {}).get(request.assignment, ()))
-        prepare_sandbox(request, host, excluded)
-    else:
-        SandboxedKernelManager.settings = None
+        scratch = prepare_sandbox(request, host, excluded)
+        config.SandboxedKernelManager.update(scratch=str(scratch), uid=request.uid, limits=request.limits, host=host)
     write_without_sync(work)  # the unit's gradebook is a throwaway copy
     venv_on_path()
     api = NbGraderAPI(config=config)

@@ -44,6 +44,10 @@ class KernelHost:
         self._lock = threading.Lock()
         self._units = itertools.count(1)
 
+    def __deepcopy__(self, memo) -> KernelHost:
+        """A handle on a running zygote: a copy (traitlets copies config values) is the same handle."""
+        return self
+
     def start(self) -> float:
         """Start the zygote and wait until it has imported everything; return the seconds it took."""
         started = time.monotonic()
