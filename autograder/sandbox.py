@@ -48,6 +48,9 @@ class Limits(Configurable):
     def to_dict(self) -> dict:
         return {name: getattr(self, name) for name in LIMIT_NAMES}
 
+    def with_changes(self, **changes: int) -> Limits:
+        return Limits(**{**self.to_dict(), **changes})
+
     def __eq__(self, other) -> bool:
         return isinstance(other, Limits) and self.to_dict() == other.to_dict()
 

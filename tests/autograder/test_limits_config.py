@@ -32,4 +32,4 @@ def test_every_limit_has_one_flag_and_crosses_processes_as_data():
     flags = {action.dest: action for action in grade._actions}
     for name in LIMIT_NAMES:
         assert flags[name].default is None and f"else {Limits.class_traits()[name].default_value}" in flags[name].help
-    assert Limits(**Limits(cpu_s=5).to_dict()) == Limits(cpu_s=5) != Limits()
+    assert Limits(**Limits(cpu_s=5).to_dict()) == Limits(cpu_s=5) == Limits().with_changes(cpu_s=5) != Limits()
