@@ -7,11 +7,12 @@ OUT    ?= grading-out
 DEMO   := demo-out
 GRADESCOPE := gradescope
 
-.PHONY: help setup release demo test test-fast lab grade bench solutions gradescope clean
+.PHONY: help setup release demo test test-fast lint lab grade bench solutions gradescope clean
 
 help:
 	@echo "make demo               grade examples/submissions in a scratch course, into $(DEMO)/ (your gradebook untouched)"
 	@echo "make test               the whole test suite"
+	@echo "make lint               ruff, with the configuration in pyproject.toml (the suite runs it too)"
 	@echo "make lab                JupyterLab on the course"
 	@echo "make release            regenerate release/ (and the example submissions) from source/"
 	@echo "make grade DIR=folder   autograde a folder or .zip of submissions into OUT=$(OUT)/"
@@ -49,6 +50,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab

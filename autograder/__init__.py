@@ -4,8 +4,12 @@ Built on nbgrader's Python API; `python -m autograder --help` lists the commands
 """
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
-__version__ = "0.1.0"
+try:  # one number: pyproject.toml's (both packages ship in the distribution named dlcourse)
+    __version__ = version("dlcourse")
+except PackageNotFoundError:  # a copy of the folder on sys.path, not installed
+    __version__ = "unknown"
 
 # jsonschema imports rfc3987_syntax, when installed, only to check the "iri"/"uri" string formats,
 # which no notebook or nbgrader schema uses; importing it compiles 38 grammars, 1.5-3 s in every

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .errors import UsageError
 from .collect import Submission
 from .export import open_csv
 from .ids import normalize_id
 from .intake import Intake, IntakeOptions
 from .late import LatePolicy, iso, seconds_late
-from .results import SubmissionResult, zero_cells
+from .results import Status, SubmissionResult, zero_cells
 from .reuse import assignment_fingerprint, load_current, record_path, submission_digest, unit_key
 from .roster import Student
 
@@ -26,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 FILES_CSV = "files.csv"
 NOT_SELECTED = "not selected (--student/--assignment), and no up-to-date result from an earlier run"
-NOT_GRADED_STATUSES = {"missing", "invalid", "error"}
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,11 @@ def check_selection(options: ClassOptions, intake: Intake, roster: dict[str, Stu
     """Refuse an --assignment the course lacks, or a --student neither the input nor the roster has."""
     unknown = sorted(set(options.assignments) - set(known))
     if unknown:
-        raise ValueError(f"--assignment {', '.join(unknown)}: not an assignment of this course ({', '.join(known)})")
+        raise UsageError(f"--assignment {', '.join(unknown)}: not an assignment of this course ({', '.join(known)})")
     present = {s.student_id for s in intake.submissions} | set(roster)
     absent = sorted(set(options.students) - present)
     if absent:
-        raise ValueError(f"--student {', '.join(absent)}: no submission and no roster row for this id "
+        raise UsageError(f"--student {', '.join(absent)}: no submission and no roster row for this id "
                          f"(ids are compared exactly, e.g. {', '.join(sorted(present)[:3])})")
 
 
@@ -106,7 +106,7 @@ def complete(results: list[tuple[Submission, SubmissionResult]], intake: Intake,
         for assignment in scope:
             if (student.student_id, assignment) not in handed_in:
                 detail = "nothing was submitted (the student is on the roster)"
-                completed.append(SubmissionResult(student.student_id, assignment, "missing", detail,
+                completed.append(SubmissionResult(student.student_id, assignment, Status.MISSING, detail,
                                                   zero_cells(cells_of(assignment), detail), name=student.name,
                                                   lms_id=student.lms_id, on_roster=True))
     strangers = sorted({r.student_id for r in completed if r.on_roster is False})
@@ -134,7 +134,7 @@ def _date(result: SubmissionResult, submission: Submission, options: ClassOption
                            options.due or dict(options.due_dates).get(result.assignment))
     result.late = late_by != 0
     result.late_penalty = 0.0
-    if not result.late or result.status in NOT_GRADED_STATUSES:
+    if not result.late or not result.status.graded:
         return
     policy = options.late_policy or LatePolicy()
     penalty = policy.penalty(result.score, result.max_score, late_by, student_id=result.folder)

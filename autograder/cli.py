@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .errors import GraderError
 
 logger = logging.getLogger("autograder")
 
@@ -30,19 +31,15 @@ def _release(args) -> int:
 
 def _grade(args) -> int:
     from .cli_class import class_options
-    from .config import course_cell_timeout, find_course_root
+    from .config import course_limits, find_course_root
     from .export import format_table
     from .grade import grade
+    from .sandbox import LIMIT_NAMES
 
-    from .sandbox import Limits
-
-    out = Path(args.out)
-    cell_timeout = args.cell_timeout if args.cell_timeout is not None else \
-        course_cell_timeout(find_course_root(args.root), args.notebook_timeout)
-    limits = Limits(cell_timeout_s=cell_timeout, notebook_timeout_s=args.notebook_timeout,
-                    cpu_s=args.cpu, memory_mb=args.memory, processes=args.processes,
-                    file_size_mb=args.file_size, output_kb=args.output)
-    results = grade(submissions=Path(args.submissions), out=out, root=find_course_root(args.root),
+    out, root = Path(args.out), find_course_root(args.root)
+    limits = course_limits(root, **{name: getattr(args, name) for name in LIMIT_NAMES
+                                    if getattr(args, name) is not None})
+    results = grade(submissions=Path(args.submissions), out=out, root=root,
                     workers=args.workers, limits=limits, sandbox=not args.no_sandbox,
                     warm=not args.cold, dask=args.dask, progress=not args.quiet,
                     gradebook=not args.no_gradebook, force_gradebook=args.force_gradebook,
@@ -61,11 +58,12 @@ def _grade(args) -> int:
 
 
 def _validate(args) -> int:
+    from .errors import NotFound
     from .validate import format_outcomes, validate
 
     path = Path(args.notebook)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: pass the path of your .ipynb file")
+        raise NotFound(f"{path} not found: pass the path of your .ipynb file")
     outcomes = validate(path, cell_timeout=args.cell_timeout, quick=args.quick)
     print(format_outcomes(outcomes))
     if args.quick:
@@ -123,22 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "<student>_<assignment>.ipynb files, or a .zip of those")
     grade.add_argument("--out", required=True, help="folder for grades.csv, results.json, feedback/")
     grade.add_argument("--workers", type=int, default=None, help="parallel units (default: all cores)")
-    defaults = Limits()
-    grade.add_argument("--cell-timeout", type=int, default=None,
-                       help="wall seconds per cell (default: the course's Execute.timeout in nbgrader_config.py, "
-                            f"else {defaults.cell_timeout_s})")
-    grade.add_argument("--notebook-timeout", type=int, default=defaults.notebook_timeout_s,
-                       help=f"wall seconds per notebook (default {defaults.notebook_timeout_s})")
-    grade.add_argument("--cpu", type=int, default=defaults.cpu_s,
-                       help=f"CPU seconds per notebook (default {defaults.cpu_s})")
-    grade.add_argument("--memory", type=int, default=defaults.memory_mb,
-                       help=f"MB of address space per kernel process (default {defaults.memory_mb})")
-    grade.add_argument("--processes", type=int, default=defaults.processes,
-                       help=f"processes and threads of student code (default {defaults.processes})")
-    grade.add_argument("--file-size", type=int, default=defaults.file_size_mb,
-                       help=f"MB per file written (default {defaults.file_size_mb})")
-    grade.add_argument("--output", type=int, default=defaults.output_kb,
-                       help=f"KB of output kept per cell (default {defaults.output_kb})")
+    add_limit_flags(grade)
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without isolation, with your permissions (not recommended)")
     grade.add_argument("--dask", metavar="ADDRESS", default=None,
@@ -165,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = add_command("validate", help="run a notebook and report every visible check")
     validate.add_argument("notebook", help="the .ipynb file to check")
-    validate.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
+    cell_timeout = Limits.cell_timeout_s.default_value
+    validate.add_argument("--cell-timeout", type=int, default=cell_timeout,
+                          help=f"seconds per cell (default {cell_timeout})")
     validate.add_argument("--quick", action="store_true",
                           help="run only what your grade depends on: skip the demo cells, as grading does")
     validate.set_defaults(run=_validate)
@@ -178,6 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
     solutions.add_argument("--root", default=".", help="the course folder (default: found from here)")
     solutions.set_defaults(run=_solutions)
     return parser
+
+
+def add_limit_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per trait of sandbox.Limits (its `flag` tag and help). A flag left out leaves the
+    course's `c.Limits.<name>` in nbgrader_config.py, else the trait's default (config.course_limits)."""
+    from .sandbox import LIMIT_NAMES, Limits
+
+    for name in LIMIT_NAMES:
+        trait = Limits.class_traits()[name]
+        default = trait.default_value
+        if name == "cell_timeout_s":
+            default = f"the course's Execute.timeout, else {default}"
+        parser.add_argument(trait.metadata["flag"], dest=name, type=int, default=None, metavar="N",
+                            help=f"{trait.help} (default: c.Limits.{name} in nbgrader_config.py, else {default})")
 
 
 def configure_logging(verbosity: int) -> None:
@@ -195,11 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(verbosity)
     try:
         return args.run(args)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:  # SandboxUnavailable too
+    except Exception as error:  # one line, and the exit code our own errors carry (errors.py)
         if verbosity >= 2:
             raise
-        from .sandbox import SandboxUnavailable
-
-        print(f"error: {error}", file=sys.stderr)
-        usage = (FileNotFoundError, ValueError, SandboxUnavailable)
-        return 2 if isinstance(error, usage) else 1
+        unexpected = type(error).__module__ == "builtins"  # not one of ours: a bug, say which
+        print(f"error: {type(error).__name__}: {error} (-vv shows the traceback)" if unexpected
+              else f"error: {error}", file=sys.stderr)
+        return error.exit_code if isinstance(error, GraderError) else 1

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .errors import UsageError
+
 EXPORT_TARGETS = ("canvas", "moodle", "gradescope")
 
 
@@ -64,7 +66,7 @@ def _export(args) -> int:
 def _pair(text: str) -> tuple[str, str]:
     assignment, sep, header = text.partition("=")
     if not sep or not assignment or not header:
-        raise ValueError(f"--column {text!r}: write ASSIGNMENT=HEADER, e.g. 01_fitting='Homework 1 (4567)'")
+        raise UsageError(f"--column {text!r}: write ASSIGNMENT=HEADER, e.g. 01_fitting='Homework 1 (4567)'")
     return assignment, header
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 import fcntl
 import io
 import json
-import os
 import tarfile
 import tempfile
 import threading
 from pathlib import Path
 
-from .results import SubmissionResult
+from .errors import GraderError
+from .results import SubmissionResult, UnitRequest
 
 FIRST_CLUSTER_SLOT = 100  #: uids 61100.. on Dask workers; 61000.. stay for the local pool
 CLUSTER_SLOTS = 64
@@ -50,14 +50,13 @@ class DaskRunner:
     def threads(self) -> int:
         return max(1, sum(self.client.nthreads().values()))
 
-    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
-        payload = {key: value for key, value in request.items()
-                   if key not in ("template", "work", "submission", "notebooks", "extra_files")}
-        payload["notebook_bytes"] = [[name, Path(path).read_bytes() if path else None]
-                                     for name, path in request.get("notebooks") or
-                                     [[request["notebook_name"], request["submission"]]]]
-        payload["extra_bytes"] = [[rel, Path(path).read_bytes()] for rel, path in request.get("extra_files", [])]
-        future = self.client.submit(grade_remote, payload, self.templates[request["assignment"]],
+    def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
+        """Grade one request on the cluster; its paths are this machine's: the files go as bytes."""
+        payload = {"request": request.to_dict(),
+                   "notebook_bytes": [[name, Path(path).read_bytes() if path else None]
+                                      for name, path in request.notebooks],
+                   "extra_bytes": [[rel, Path(path).read_bytes()] for rel, path in request.extra_files]}
+        future = self.client.submit(grade_remote, payload, self.templates[request.assignment],
                                     timeout, pure=False)
         reply = future.result(timeout=timeout + 120)  # the remote side enforces `timeout` itself
         if reply["result"] is None:
@@ -66,10 +65,10 @@ class DaskRunner:
         course = work / "course"
         for kind, files in reply["files"].items():
             for name, data in files.items():
-                target = course / kind / request["student_id"] / request["assignment"] / name
+                target = course / kind / request.student_id / request.assignment / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-        result.source = request["submission"]
+        result.source = request.submission
         return result
 
     def stop(self) -> None:
@@ -87,7 +86,7 @@ def _claim_slot() -> tuple[int, object]:
             return slot, handle
         except OSError:
             handle.close()
-    raise RuntimeError(f"all {CLUSTER_SLOTS} grading slots of this machine are taken")
+    raise GraderError(f"all {CLUSTER_SLOTS} grading slots of this machine are taken")
 
 
 def grade_remote(payload: dict, template_archive: bytes, timeout: float) -> dict:
@@ -95,14 +94,14 @@ def grade_remote(payload: dict, template_archive: bytes, timeout: float) -> dict
     from .sandbox import FIRST_SANDBOX_UID
     from .worker import Worker
 
+    sent = UnitRequest.from_dict(payload["request"])  # its paths are the parent's
     state = _local.__dict__
     if "worker" not in state:
         slot, state["lock"] = _claim_slot()
         state["home"] = Path(tempfile.mkdtemp(prefix=f"autograder-dask-{slot}-"))
-        state["worker"] = Worker(state["home"] / "worker", FIRST_SANDBOX_UID + slot, payload["limits"],
-                                 payload["sandbox"])
+        state["worker"] = Worker(state["home"] / "worker", FIRST_SANDBOX_UID + slot, sent.limits, sent.sandbox)
         state["templates"] = {}
-    key = (payload["assignment"], hash(template_archive))
+    key = (sent.assignment, hash(template_archive))
     if key not in state["templates"]:
         folder = Path(tempfile.mkdtemp(prefix="template-", dir=state["home"]))
         with tarfile.open(fileobj=io.BytesIO(template_archive), mode="r:gz") as archive:
@@ -122,15 +121,15 @@ def grade_remote(payload: dict, template_archive: bytes, timeout: float) -> dict
             target.parent.mkdir(exist_ok=True)
             target.write_bytes(data)
             extra_files.append([rel, str(target)])
-        request = {key: value for key, value in payload.items() if key not in ("notebook_bytes", "extra_bytes")}
-        request.update(template=str(state["templates"][key]), work=str(work / "course"), notebooks=notebooks,
-                       extra_files=extra_files, submission=next((p for _, p in notebooks if p), ""))
+        request = sent.with_changes(template=str(state["templates"][key]), work=str(work / "course"),
+                                    notebooks=tuple(tuple(pair) for pair in notebooks),
+                                    extra_files=tuple(tuple(pair) for pair in extra_files),
+                                    submission=next((p for _, p in notebooks if p), ""))
         result = state["worker"].run(request, work, timeout)
         files: dict[str, dict[str, bytes]] = {"feedback": {}, "autograded": {}}
         for notebook, _ in notebooks:
             for kind, file_name in (("feedback", Path(notebook).with_suffix(".html").name), ("autograded", notebook)):
-                path = work / "course" / kind / payload["student_id"] / payload["assignment"] / file_name
+                path = work / "course" / kind / sent.student_id / sent.assignment / file_name
                 if path.exists():
                     files[kind][file_name] = path.read_bytes()
-        return {"result": None if result is None else json.loads(json.dumps(result.to_dict())),
-                "files": files, "host": os.uname().nodename}
+        return {"result": None if result is None else json.loads(json.dumps(result.to_dict())), "files": files}

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .errors import UsageError
 from .ids import folder_name
+from .results import Status
 
 
-class CollectError(ValueError):
+class CollectError(UsageError):
     """The submissions path cannot be read, or holds nothing to grade."""
 
 
@@ -23,7 +25,8 @@ class Submission:
     student_id: str
     assignment: str
     path: Path | None        #: the submitted notebook (None when missing)
-    problem: str = ""        #: set when it cannot be graded: "missing: ..." or "invalid: ..."
+    status: Status | None = None  #: why it cannot be graded (MISSING or INVALID); None: it can
+    detail: str = ""         #: what is wrong with it, when it cannot be graded
     origin: str = ""         #: where it was found, relative to the input (inside the .zip)
     name: str = ""           #: the student's name, when the LMS gives one
     lms_id: str = ""         #: Canvas user id or Moodle participant id, from the file name
@@ -33,6 +36,11 @@ class Submission:
     notebooks: tuple[tuple[str, Path], ...] = ()
     #: the student's other files beside the notebooks (nbgrader's layout): (relative path, file)
     extra_files: tuple[tuple[str, Path], ...] = ()
+
+    @property
+    def problem(self) -> str:
+        """'' when it can be graded, else `status: detail` (for people: lists of files)."""
+        return f"{self.status}: {self.detail}" if self.status else ""
 
     @property
     def folder(self) -> str:

@@ -7,9 +7,12 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from .errors import NotFound
+from .sandbox import Limits
+
 COURSE_ID = "dlcourse"
 CONFIG_FILE = "nbgrader_config.py"
-CELL_TIMEOUT_S = 60
+CELL_TIMEOUT_S = Limits.cell_timeout_s.default_value  #: one place states it: sandbox.Limits
 
 
 def apply_course_config(c: Config, root: Path | str | None = None,
@@ -74,6 +77,17 @@ def load_course_config(folder: Path | str) -> Config:
         sys.path.remove(str(folder))
 
 
+def course_limits(root: Path | str, **given: int):
+    """The grading limits (sandbox.Limits): those `given` (the command line's flags), then the
+    course's `c.Limits` in nbgrader_config.py, then the defaults; with no cell timeout given or
+    configured, the course's `Execute.timeout` (course_cell_timeout)."""
+    config = load_course_config(root)
+    limits = Limits(config=config, **given)
+    if "cell_timeout_s" not in given and "cell_timeout_s" not in config.get("Limits", {}):
+        limits.cell_timeout_s = course_cell_timeout(root, limits.notebook_timeout_s)
+    return limits
+
+
 def course_cell_timeout(folder: Path | str, notebook_timeout: int) -> int:
     """Seconds per cell: the course's `Execute.timeout` (no limit: the whole notebook's), else ours."""
     execute = load_course_config(folder).get("Execute", {})
@@ -89,7 +103,7 @@ def find_course_root(start: Path | str = ".") -> Path:
     for folder in (start, *start.parents):
         if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():
             return folder
-    raise FileNotFoundError(
+    raise NotFound(
         f"no course found at or above {start}: run this inside the course repository "
         "(the folder with nbgrader_config.py and source/)")
 

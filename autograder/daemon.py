@@ -36,6 +36,7 @@ import threading
 import time
 from pathlib import Path
 
+from .errors import GraderError
 from .sandbox import FIRST_SANDBOX_UID
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ FIRST_DAEMON_SLOT = 200  #: sandbox uids 61200.. (61000.. local pool, 61100.. Da
 _OWN_SETTINGS = {RUNTIME_VARIABLE, "DLCOURSE_KEEP_WARM", "DLCOURSE_CACHE"}
 
 
-class DaemonUnavailable(RuntimeError):
+class DaemonUnavailable(GraderError, RuntimeError):
     """No daemon could be reached or started; the caller grades with local workers."""
 
 
@@ -196,10 +197,12 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     @staticmethod
     def _run(worker, message: dict) -> dict:
+        from .results import UnitRequest
         from .worker import WorkerDied
 
         try:
-            result = worker.run(message["request"], Path(message["work"]), float(message["timeout"]))
+            result = worker.run(UnitRequest.from_dict(message["request"]), Path(message["work"]),
+                                float(message["timeout"]))
         except WorkerDied as error:
             return {"done": False, "error": str(error)}
         return {"done": result is not None, "error": None}

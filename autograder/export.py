@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .report import assignment_cells, write_report
 from .report_render import render_page
-from .results import STATUSES, SubmissionResult
+from .results import Status, SubmissionResult
 
 logger = logging.getLogger(__name__)
 
@@ -95,28 +95,26 @@ def write_status_feedback(out: Path, result: SubmissionResult) -> None:
     name = f"{result.assignment or 'submission'}.html"
     page = render_page("status_feedback.html.j2", assignment=result.assignment, student_id=result.student_id,
                        score=_number(result.score), max_score=_number(result.max_score),
-                       meaning=STATUSES[result.status], detail=result.detail)
+                       meaning=result.status.meaning, detail=result.detail)
     (folder / name).write_text(page, encoding="utf-8")
 
 
-def write_outputs(out: Path, results: list[SubmissionResult],
-                  grade_cell_sets: list[dict[str, float]] | Mapping[str, dict[str, float]],
+def write_outputs(out: Path, results: list[SubmissionResult], grade_cells: Mapping[str, dict[str, float]],
                   bom: bool = False) -> None:
     """Write grades.csv, grades_totals.csv, results.json, the missing feedback pages and the report.
 
-    `grade_cell_sets`: grade_id -> points per assignment, as {assignment: cells} or as a list in
-    assignment order (then each assignment's cells are read from its records).
+    `grade_cells`: {assignment: {grade_id: points}}; an assignment found only in the results gets
+    the cells of its records (report.assignment_cells).
     """
-    known = grade_cell_sets if isinstance(grade_cell_sets, Mapping) else {}
-    cells = assignment_cells(results, known)
+    cells = assignment_cells(results, grade_cells)
     out.mkdir(parents=True, exist_ok=True)
-    columns = grade_columns(list(cells.values()) if known else grade_cell_sets)
+    columns = grade_columns(list(cells.values()))
     write_grades_csv(out / "grades.csv", results, columns, bom)
     write_totals_csv(out / TOTALS_CSV, results, {a: sum(c.values()) for a, c in cells.items()}, bom)
     (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1, ensure_ascii=False),
                                       encoding="utf-8")
     for result in results:
-        if result.status != "ok":
+        if result.status != Status.OK:
             write_status_feedback(out, result)
     try:
         write_report(out, results, cells)
@@ -134,12 +132,10 @@ def format_table(results: list[SubmissionResult], symbols: bool = True, width: i
     columns = grade_columns([{c.grade_id: c.max_points for c in r.cells} for r in results])
     names = [c.removeprefix("test_") for c in columns]
     mark = {True: "✓", False: "✗"} if symbols else {True: "+", False: "x"}
-    not_run = {"invalid", "missing", "error"}
-
     def render(headers: list[str]) -> list[str]:
         rows = [["student", "assignment", *headers, "score", "status"]]
         for r in results:
-            cells = {c.grade_id: "·" if r.status in not_run else "?" if c.manual else mark[c.passed]
+            cells = {c.grade_id: "·" if not r.status.graded else "?" if c.manual else mark[c.passed]
                      for c in r.cells}
             rows.append([r.student_id, r.assignment or "?", *(cells.get(c, "·") for c in columns),
                          f"{_number(r.score)}/{_number(r.max_score)}", r.status])

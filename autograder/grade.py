@@ -26,7 +26,7 @@ from .export import write_outputs
 from .intake import Intake, IntakeError, take_in
 from .progress import Progress
 from .release import ReleaseError, venv_on_path
-from .results import SubmissionResult, cell_key, zero_cells
+from .results import Status, SubmissionResult, UnitRequest, cell_key, zero_cells
 from .reuse import record_path, save, submission_digest
 from .roster import known_identities, read_roster, save_roster
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
@@ -215,8 +215,8 @@ class Pool:
 
     def run(self, units: list[tuple[Submission, str]]) -> list[tuple[Submission, SubmissionResult]]:
         """Grade `units` (submission, key); each result is saved as soon as it is done."""
-        done = [(s, self._unusable(s, key)) for s, key in units if s.problem]
-        gradable = [(s, key) for s, key in units if not s.problem]
+        done = [(s, self._unusable(s, key)) for s, key in units if s.status]
+        gradable = [(s, key) for s, key in units if not s.status]
         if not gradable:
             return done
         needed = sorted({s.assignment for s, _ in gradable})
@@ -244,8 +244,8 @@ class Pool:
         return done
 
     def _unusable(self, submission: Submission, key: str) -> SubmissionResult:
-        status, _, detail = submission.problem.partition(": ")
-        result = SubmissionResult(submission.student_id, submission.assignment, status, detail,
+        detail = submission.detail
+        result = SubmissionResult(submission.student_id, submission.assignment, submission.status, detail,
                                   zero_cells(grade_cells(self.root, submission.assignment) if submission.assignment
                                              else {}, detail), source=str(submission.path or ""), key=key)
         save(record_path(self.out, submission.folder, submission.assignment), result)
@@ -329,19 +329,18 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     work = Path(tempfile.mkdtemp(prefix=f"{submission.assignment}-", dir=scratch / "units"))
     # nbgrader files a student under a folder: the unit knows the student by the folder name
     given = dict(submission.notebooks) or {template.notebook_name: submission.path}
-    request = {"template": str(template.folder), "assignment": submission.assignment,
-               "notebook_name": template.notebook_name, "student_id": submission.folder,
-               "submission": str(submission.path.resolve()), "work": str(work / "course"),
-               "notebooks": [[name, str(given[name].resolve()) if name in given else ""] for name in template.notebooks],
-               "cells": template.notebooks, "extra_files": [[rel, str(path.resolve())] for rel, path in submission.extra_files],
-               "grade_cells": grade_cells, "limits": limits.to_dict(), "sandbox": sandbox, "uid": slot.uid,
-               "run_all": run_all}
+    request = UnitRequest(
+        template=str(template.folder), assignment=submission.assignment, student_id=submission.folder,
+        work=str(work / "course"), submission=str(submission.path.resolve()),
+        notebooks=tuple((name, str(given[name].resolve()) if name in given else "") for name in template.notebooks),
+        cells=template.notebooks, extra_files=tuple((rel, str(path.resolve())) for rel, path in submission.extra_files),
+        limits=limits.to_dict(), sandbox=sandbox, uid=slot.uid, run_all=run_all)
     started = time.monotonic()
     try:
         result = slot.runner.run(request, work, limits.notebook_timeout_s) or _timed_out(request, limits)
     except Exception as error:  # the grader itself failed on this one: report, go on
         logger.exception("unit for %s failed", submission.student_id)
-        result = SubmissionResult(submission.student_id, submission.assignment, "error",
+        result = SubmissionResult(submission.student_id, submission.assignment, Status.ERROR,
                                   f"grader failure: {error}", zero_cells(grade_cells, str(error)))
     result.seconds = time.monotonic() - started
     result.student_id, result.folder, result.source = submission.student_id, submission.folder, str(submission.path)
@@ -351,10 +350,10 @@ def _grade_one(submission: Submission, templates: dict[str, Template], scratch: 
     return result
 
 
-def _timed_out(request: dict, limits: Limits) -> SubmissionResult:
+def _timed_out(request: UnitRequest, limits: Limits) -> SubmissionResult:
     detail = f"the notebook took longer than {limits.notebook_timeout_s} s in all"
-    return SubmissionResult(request["student_id"], request["assignment"], "timeout", detail,
-                            zero_cells(request["grade_cells"], detail))
+    return SubmissionResult(request.student_id, request.assignment, Status.TIMEOUT, detail,
+                            zero_cells(request.grade_cells, detail))
 
 
 def _collect_files(course: Path, out: Path, submission: Submission, notebook_name: str) -> None:

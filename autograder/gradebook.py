@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .cells import solution_cells
+from .errors import GraderError
 from .config import course_config
 from .gradebook_files import lay_out_files, read_executed, submission_time
 from .results import SubmissionResult, split_key
@@ -32,7 +33,7 @@ NOT_MERGED = {"missing": "no notebook submitted",
 MANUAL_KEPT = "has manual grades or comments (force=True replaces them)"
 
 
-class GradebookError(RuntimeError):
+class GradebookError(GraderError, RuntimeError):
     """The gradebook cannot take these results; nothing was changed."""
 
 

@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .errors import UsageError
 from .config import assignments as course_assignments
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def build_autograder(*, root: Path, out: Path, assignments: list[str] | None = N
     chosen = assignments or known
     unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise ValueError(f"unknown assignment(s) {', '.join(unknown)}: the course has {', '.join(known)}")
+        raise UsageError(f"unknown assignment(s) {', '.join(unknown)}: the course has {', '.join(known)}")
     out.mkdir(parents=True, exist_ok=True)
     return [_zip_one(root, assignment, out / f"{assignment}.zip") for assignment in chosen]
 

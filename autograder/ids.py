@@ -13,6 +13,8 @@ import hashlib
 import unicodedata
 from urllib.parse import unquote
 
+from .errors import UsageError
+
 KEPT_PUNCTUATION = "_-.@+"
 MAX_FOLDER_BYTES = 150  #: longer names are shortened with a hash (file systems allow 255 bytes)
 
@@ -31,7 +33,7 @@ def _kept(char: str, first: bool) -> bool:
 def folder_name(student_id: str) -> str:
     """The folder that holds this student's files (see the module docstring)."""
     if not student_id:
-        raise ValueError("a student id cannot be empty")
+        raise UsageError("a student id cannot be empty")
     name = "".join(char if _kept(char, index == 0) else "".join(f"%{b:02X}" for b in char.encode())
                    for index, char in enumerate(student_id))
     if len(name.encode()) > MAX_FOLDER_BYTES:  # "~" never appears otherwise: it would be %7E

@@ -19,6 +19,7 @@ from .collect import CollectError, Listed, Submission
 from .ids import id_from_folder
 from .late import read_timestamp
 from .layouts import CLAIMS, Claim, Layout, check_regex, claim_regex, detect
+from .results import Status
 
 logger = logging.getLogger(__name__)
 
@@ -185,11 +186,12 @@ def _latest(group: list[tuple[Claim, PurePosixPath]], root: Path, prefix: str, l
                              other.student_id, other.assignment))
     notebook = root / rel
     submitted = claim.submitted_at or read_timestamp(notebook.parent)
-    problem = "" if claim.assignment else (
-        "invalid: cannot tell the assignment from the file name; name it <assignment>.ipynb with "
+    unknown = None if claim.assignment else Status.INVALID
+    detail = "" if claim.assignment else (
+        "cannot tell the assignment from the file name; name it <assignment>.ipynb with "
         f"one of {assignments}, or pass --assignment ID when every file is for one assignment")
-    return Submission(claim.student_id, claim.assignment, notebook, problem, origin, claim.name,
-                      claim.lms_id, claim.late, submitted)
+    return Submission(claim.student_id, claim.assignment, notebook, unknown, detail, origin=origin,
+                      name=claim.name, lms_id=claim.lms_id, late=claim.late, submitted_at=submitted)
 
 
 def _by_name(group: list[tuple[Claim, PurePosixPath]], names: list[str], root: Path, prefix: str,
@@ -212,11 +214,11 @@ def _by_name(group: list[tuple[Claim, PurePosixPath]], names: list[str], root: P
     claim, rel = found[names[0]] if names[0] in found else group[-1]
     submitted = claim.submitted_at or read_timestamp(root / folder)
     if not found:
-        return Submission(claim.student_id, claim.assignment, None,
-                          f"missing: none of the assignment's notebooks ({expected}) in {folder.name}/",
-                          f"{prefix}{folder}/", submitted_at=submitted)
+        return Submission(claim.student_id, claim.assignment, None, Status.MISSING,
+                          f"none of the assignment's notebooks ({expected}) in {folder.name}/",
+                          origin=f"{prefix}{folder}/", submitted_at=submitted)
     first = next(found[n][1] for n in names if n in found)
-    return Submission(claim.student_id, claim.assignment, root / first, "", prefix + str(first),
+    return Submission(claim.student_id, claim.assignment, root / first, origin=prefix + str(first),
                       submitted_at=submitted,
                       notebooks=tuple((n, root / found[n][1]) for n in names if n in found),
                       extra_files=_extra_files(folder, files, root))
@@ -237,8 +239,8 @@ def _empty_folders(root: Path, files: list[PurePosixPath], layout: Layout, prefi
         rel = PurePosixPath(Path(folder).relative_to(root).as_posix())
         if rel.name in layout.assignments and len(rel.parts) >= 2 and rel not in with_notebook \
                 and not _ignored(rel):
-            found.append(Submission(id_from_folder(rel.parent.name), rel.name, None,
-                                    f"missing: no .ipynb file in {rel.name}/", prefix + str(rel) + "/"))
+            found.append(Submission(id_from_folder(rel.parent.name), rel.name, None, Status.MISSING,
+                                    f"no .ipynb file in {rel.name}/", origin=prefix + str(rel) + "/"))
     return found
 
 

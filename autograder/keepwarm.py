@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from .errors import GraderError
 from .daemon import DaemonUnavailable, fingerprint, private_folder, socket_path
 
 logger = logging.getLogger(__name__)
@@ -45,14 +46,14 @@ class DaemonRunner:
         self.stream.flush()
         line = self.stream.readline()
         if not line:
-            raise RuntimeError("the grading daemon closed the connection (see its log in "
+            raise GraderError("the grading daemon closed the connection (see its log in "
                                f"{private_folder()})")
         return json.loads(line)
 
-    def run(self, request: dict, work: Path, timeout: float):
+    def run(self, request, work: Path, timeout: float):
         from .worker import WorkerDied, read_result
 
-        reply = self._ask({"op": "run", "request": request, "work": str(work), "timeout": timeout})
+        reply = self._ask({"op": "run", "request": request.to_dict(), "work": str(work), "timeout": timeout})
         if reply.get("error"):
             raise WorkerDied(reply["error"])
         return read_result(work / "result.json", "grading worker") if reply.get("done") else None
@@ -133,7 +134,7 @@ def lease_workers(count: int, limits: dict, sandbox: bool, idle_s: float) -> lis
     try:
         for _ in range(count):
             runners.append(DaemonRunner(limits, sandbox, idle_s, own))
-    except (DaemonUnavailable, OSError, ValueError, RuntimeError) as error:
+    except (GraderError, OSError, ValueError, RuntimeError) as error:  # DaemonUnavailable too
         for runner in runners:
             runner.stop()
         raise DaemonUnavailable(str(error)) from None

@@ -22,6 +22,7 @@ from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+from traitlets import Any, Dict, Int, Unicode
 
 from .quickclient import QuickKernelManager
 from .sandbox import Limits, prepare_scratch, wrap
@@ -34,17 +35,18 @@ NOT_RUN = "NotRun"
 
 
 class SandboxedKernelManager(QuickKernelManager):
-    """Starts the kernel inside the sandbox and talks to it over Unix sockets in the scratch folder."""
+    """Starts the kernel inside the sandbox (when `scratch` is set) and talks to it over Unix sockets
+    in the scratch folder. The grading unit configures it: c.SandboxedKernelManager.<trait>."""
 
-    #: set by the grading unit before nbgrader runs: {"scratch": str, "uid": int | None,
-    #: "limits": dict, "host": KernelHost | None (warm kernels, see warm.py)}
-    settings: ClassVar[dict | None] = None
+    scratch = Unicode(None, allow_none=True, help="the kernel's only writable folder; None: no sandbox").tag(config=True)
+    uid = Int(None, allow_none=True, help="the unprivileged uid of student code (when grading as root)").tag(config=True)
+    limits = Dict(help="sandbox.Limits as a dict").tag(config=True)
+    host = Any(None, help="a started warm.KernelHost whose zygote forks the kernel; None: a cold kernel").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        settings = self.settings
-        if settings is not None:
-            runtime = Path(settings["scratch"]) / ".kernel"
+        if self.scratch is not None:
+            runtime = Path(self.scratch) / ".kernel"
             runtime.mkdir(parents=True, exist_ok=True)
             self.transport = "ipc"  # TCP cannot cross the sandbox's empty network namespace
             self.ip = str(runtime / "socket")
@@ -54,40 +56,39 @@ class SandboxedKernelManager(QuickKernelManager):
 
     def write_connection_file(self, **kwargs):
         result = super().write_connection_file(**kwargs)
-        if self.settings is not None:
-            prepare_scratch(Path(self.settings["scratch"]), self.settings.get("uid"))
+        if self.scratch is not None:
+            prepare_scratch(Path(self.scratch), self.uid)
         return result
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        host = (self.settings or {}).get("host")
+        host = self.host if self.scratch is not None else None
         if host is None:
             return await super()._async_launch_kernel(kernel_cmd, **kw)
         # warm: the worker's zygote forks a kernel that has the course's imports done already
-        pid = host.fork_kernel(self.connection_file, cwd=self.settings["scratch"])
+        pid = host.fork_kernel(self.connection_file, cwd=self.scratch)
         provisioner = self.provisioner
         provisioner.process, provisioner.pid, provisioner.pgid = ZygoteProcess(host, pid), pid, None
         self._reconcile_connection_info(provisioner.connection_info)
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
-        settings = self.settings
-        if settings is None:
+        if self.scratch is None:
             return command
-        return wrap(command, scratch=Path(settings["scratch"]), uid=settings.get("uid"),
-                    limits=Limits(**settings["limits"]))
+        return wrap(command, scratch=Path(self.scratch), uid=self.uid, limits=Limits(**self.limits))
 
 
 class GuardedExecute(Execute):
     """nbgrader's Execute, with an output cap and partial credit when the kernel dies."""
 
-    output_limit_bytes: ClassVar[int] = Limits().output_kb * 1024
+    output_limit_bytes = Int(Limits.output_kb.default_value * 1024,
+                             help="output kept per cell; the rest is dropped with a note").tag(config=True)
     #: monotonic times of the latest execution: start, first_cell, last_cell, end (see timing.py)
     marks: ClassVar[dict[str, float]] = {}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
-        if (SandboxedKernelManager.settings or {}).get("host") is not None:
+        if self._sandbox().get("host") is not None:
             self.shutdown_kernel = "immediate"  # a warm kernel is killed by the zygote's reset anyway
         self._output_sizes: dict[int, int] = {}
         self._replies: str | None = None
@@ -172,8 +173,12 @@ class GuardedExecute(Execute):
     def _check_alive(self) -> None:
         run_sync(self._async_check_alive)()  # raises DeadKernelError
 
+    def _sandbox(self) -> dict:
+        """The kernel manager's sandbox settings in this step's config (c.SandboxedKernelManager)."""
+        return self.config.get("SandboxedKernelManager", {})
+
     def _exchange_folder(self) -> Path:
-        return Path((SandboxedKernelManager.settings or {}).get("scratch") or self._reply_folder())
+        return Path(self._sandbox().get("scratch") or self._reply_folder())
 
     def _fetch(self, names: list[str]) -> dict[str, object] | None:
         """The student's values of `names`, reported by the kernel as JSON data (see agent.py)."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .errors import UsageError
+
 DAY_S = 24 * 3600
 
 
@@ -23,10 +25,10 @@ def parse_due(text: str) -> datetime:
     try:
         due = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"--due {text!r} is not an ISO 8601 date and time: write e.g. "
+        raise UsageError(f"--due {text!r} is not an ISO 8601 date and time: write e.g. "
                          "2025-03-01T23:59+01:00 (or ...Z for UTC)") from None
     if due.tzinfo is None:
-        raise ValueError(f"--due {text!r} has no time zone: add one, e.g. {text}+01:00, or {text}Z for UTC")
+        raise UsageError(f"--due {text!r} has no time zone: add one, e.g. {text}+01:00, or {text}Z for UTC")
     return due.astimezone(timezone.utc)
 
 
@@ -90,7 +92,7 @@ class LatePolicy:
             return cls(text)
         match = re.fullmatch(r"per-day:(\d+(?:\.\d+)?)(%?)", text)
         if not match:
-            raise ValueError(f"--late-penalty {text!r}: use none, zero, per-day:N (points) or per-day:N% "
+            raise UsageError(f"--late-penalty {text!r}: use none, zero, per-day:N (points) or per-day:N% "
                              "(of the maximum), per started day late")
         return cls("per-day", float(match[1]), bool(match[2]))
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
+from .errors import UsageError
 from .ids import id_from_folder, normalize_id
 
 CANVAS = re.compile(r"^(?:(?P<name>.*?)_)??(?P<late>LATE_)?(?P<user>\d+|anon_[0-9A-Za-z]+)_"
@@ -119,12 +120,12 @@ def check_regex(pattern: str) -> re.Pattern:
     try:
         compiled = re.compile(pattern)
     except re.error as error:
-        raise ValueError(f"--filename-regex {pattern!r} is not a regular expression: {error}") from None
+        raise UsageError(f"--filename-regex {pattern!r} is not a regular expression: {error}") from None
     if "student_id" not in compiled.groupindex:
-        raise ValueError(f"--filename-regex {pattern!r} needs a (?P<student_id>...) group")
+        raise UsageError(f"--filename-regex {pattern!r} needs a (?P<student_id>...) group")
     unknown = set(compiled.groupindex) - REGEX_GROUPS
     if unknown:
-        raise ValueError(f"--filename-regex: unknown group(s) {sorted(unknown)}; use {sorted(REGEX_GROUPS)}")
+        raise UsageError(f"--filename-regex: unknown group(s) {sorted(unknown)}; use {sorted(REGEX_GROUPS)}")
     return compiled
 
 

@@ -27,6 +27,7 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .errors import NotFound, UsageError
 from .export import open_csv
 from .results import SubmissionResult
 from .roster import Student, load_roster
@@ -50,7 +51,7 @@ def lms_id_for(result: SubmissionResult, student: Student | None, lms: str) -> s
 def load_results(graded: Path) -> list[SubmissionResult]:
     path = Path(graded) / "results.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: pass the --out folder of a finished `grade` run")
+        raise NotFound(f"{path} not found: pass the --out folder of a finished `grade` run")
     return [SubmissionResult.from_dict(r) for r in json.loads(path.read_text(encoding="utf-8"))]
 
 
@@ -163,7 +164,7 @@ def export(graded: Path, out: Path, *, to: str, bom: bool = False, columns: dict
     results, roster = load_results(graded), load_roster(graded)
     unknown = sorted(set(columns or {}) - {r.assignment for r in results})
     if unknown:
-        raise ValueError(f"--column for {', '.join(unknown)}: no such assignment in {graded}/results.json")
+        raise UsageError(f"--column for {', '.join(unknown)}: no such assignment in {graded}/results.json")
     out.mkdir(parents=True, exist_ok=True)
     if to == "canvas":
         path = out / "canvas_grades.csv"
@@ -180,4 +181,4 @@ def export(graded: Path, out: Path, *, to: str, bom: bool = False, columns: dict
         return written
     if to == "gradescope":
         return write_gradescope(results, out)
-    raise ValueError(f"--to {to!r}: use canvas, moodle or gradescope")
+    raise UsageError(f"--to {to!r}: use canvas, moodle or gradescope")

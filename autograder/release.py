@@ -7,12 +7,13 @@ import os
 import sys
 from pathlib import Path
 
+from .errors import GraderError
 from .config import assignments, course_config
 
 logger = logging.getLogger(__name__)
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(GraderError, RuntimeError):
     """nbgrader could not generate an assignment; the message carries its log."""
 
 

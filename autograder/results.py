@@ -2,27 +2,57 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
 
+from .errors import UsageError
 from .ids import folder_name
 
-#: why a submission has the score it has
-STATUSES = {
-    "ok": "graded",
-    "tampered": "graded against the official cells; tampering was found (see flags)",
-    "invalid": "not a readable notebook",
-    "missing": "no notebook found for this assignment",
-    "timeout": "a time limit was hit",
-    "crashed": "the kernel died",
-    "error": "the grader could not grade it",
+
+class Status(StrEnum):
+    """Why a submission has the score it has (a str: records and CSV files hold its value)."""
+
+    OK = "ok"
+    TAMPERED = "tampered"
+    INVALID = "invalid"
+    MISSING = "missing"
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"
+    ERROR = "error"
+
+    @property
+    def meaning(self) -> str:
+        return _MEANINGS[self]
+
+    @property
+    def executed(self) -> bool:
+        """The notebook ran (maybe not to its end): its cells' results mean something."""
+        return self in (Status.OK, Status.TAMPERED, Status.TIMEOUT, Status.CRASHED)
+
+    @property
+    def graded(self) -> bool:
+        """The submission got a score; not so for a missing, unreadable or ungradable one."""
+        return self not in (Status.INVALID, Status.MISSING, Status.ERROR)
+
+
+_MEANINGS = {
+    Status.OK: "graded",
+    Status.TAMPERED: "graded against the official cells; tampering was found (see flags)",
+    Status.INVALID: "not a readable notebook",
+    Status.MISSING: "no notebook found for this assignment",
+    Status.TIMEOUT: "a time limit was hit",
+    Status.CRASHED: "the kernel died",
+    Status.ERROR: "the grader could not grade it",
 }
+#: each status's meaning, in report order
+STATUSES = {status.value: status.meaning for status in Status}
 
 
 #: optional text fields of a record (older records lack them)
 TEXT_FIELDS = ("digest", "key", "folder", "origin", "name", "lms_id", "submitted_at")
 
 
-class ResultError(ValueError):
+class ResultError(UsageError):
     """A result record does not have the expected form."""
 
 
@@ -44,7 +74,7 @@ class SubmissionResult:
 
     student_id: str
     assignment: str
-    status: str                      #: a key of STATUSES
+    status: Status
     detail: str = ""                 #: what went wrong, for a status other than ok
     cells: list[CellResult] = field(default_factory=list)
     seconds: float = 0.0             #: wall time spent grading it
@@ -65,6 +95,7 @@ class SubmissionResult:
     sources: dict[str, str] = field(default_factory=dict)  #: notebook name -> the submitted file graded as it
 
     def __post_init__(self):
+        self.status = Status(self.status)
         if not self.folder and self.student_id:
             self.folder = folder_name(self.student_id)
 
@@ -90,6 +121,8 @@ class SubmissionResult:
         """Build a result from plain data, checking every field's type (data may come from a unit)."""
         if not isinstance(data, dict):
             raise ResultError(f"a result must be an object, got {type(data).__name__}")
+        if "status" in data and str(data["status"]) not in STATUSES:
+            raise ResultError(f"unknown status {str(data['status'])!r}")
         try:
             cells = [CellResult(grade_id=str(c["grade_id"]), points=float(c["points"]),
                                 max_points=float(c["max_points"]), passed=bool(c["passed"]),
@@ -109,8 +142,6 @@ class SubmissionResult:
                          sources={str(k): str(v) for k, v in (data.get("sources") or {}).items()})
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ResultError(f"malformed result: {error!r}") from None
-        if result.status not in STATUSES:
-            raise ResultError(f"unknown status {result.status!r}")
         if not 0 <= result.late_penalty <= max(result.score, 0.0):
             raise ResultError(f"late penalty {result.late_penalty} outside [0, {result.score}]")
         for cell in result.cells:
@@ -135,3 +166,52 @@ def split_key(key: str) -> tuple[str, str]:
     """(notebook stem or '', grade_id) of a `cell_key`."""
     notebook, _, grade_id = key.rpartition("/")
     return notebook, grade_id
+
+
+@dataclass(frozen=True)
+class UnitRequest:
+    """What a grading unit needs to grade one submission (every notebook of its assignment).
+
+    It crosses process boundaries as plain JSON (`to_dict`/`from_dict`): grade.py writes it, a
+    worker, a Dask worker or a cold `python -m autograder.unit` reads it. Paths are of the machine
+    that runs the unit (cluster.py rewrites them there with `replace`).
+    """
+
+    template: str                    #: the assignment's template: a private course folder (grade.Template)
+    assignment: str
+    student_id: str                  #: the folder name the unit files the student under (ids.folder_name)
+    work: str                        #: the unit's private course folder
+    notebooks: tuple[tuple[str, str], ...]  #: (release name, submitted file or '' when missing)
+    cells: dict[str, dict[str, float]]      #: notebook name -> {grade_id: points}, in notebook order
+    limits: dict                     #: sandbox.Limits as a dict
+    sandbox: bool = True
+    submission: str = ""             #: the submitted file as found (the first notebook)
+    extra_files: tuple[tuple[str, str], ...] = ()  #: the student's other files: (relative path, file)
+    uid: int | None = None           #: the sandbox uid of the slot that runs it
+    run_all: bool = False            #: run the cells tagged skip-when-grading too
+
+    @property
+    def notebook_name(self) -> str:
+        return self.notebooks[0][0]
+
+    @property
+    def several(self) -> bool:
+        return len(self.cells) > 1
+
+    @property
+    def grade_cells(self) -> dict[str, float]:
+        """Every graded cell of the assignment (ids as in the results: cell_key) -> points."""
+        return {cell_key(name, g, self.several): p for name, cells in self.cells.items() for g, p in cells.items()}
+
+    def with_changes(self, **changes) -> UnitRequest:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> UnitRequest:
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
+        return cls(**{**data, "notebooks": tuple(tuple(pair) for pair in data["notebooks"]),
+                      "extra_files": tuple(tuple(pair) for pair in data.get("extra_files", ()))})

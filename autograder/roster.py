@@ -14,13 +14,14 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .errors import UsageError
 from .ids import normalize_id
 
 ROSTER_JSON = "roster.json"  #: the roster as read, kept in OUT for `export`
 OPTIONAL = ("name", "first_name", "last_name", "email", "lms_id", "section", "sis_user_id", "sis_login_id")
 
 
-class RosterError(ValueError):
+class RosterError(UsageError):
     """The roster file cannot be used as it is; the message says what to fix."""
 
 

@@ -19,27 +19,53 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from traitlets import Int
+from traitlets.config import Configurable
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-submission limits; each field is configurable from the CLI."""
+from .errors import UsageError
 
-    cell_timeout_s: int = 60         #: wall time per cell; the cell is interrupted, later cells run
-    notebook_timeout_s: int = 600    #: wall time for the whole notebook; the unit is killed
-    cpu_s: int = 600                 #: CPU seconds of the kernel (RLIMIT_CPU)
-    memory_mb: int = 4096            #: address space of each kernel process (RLIMIT_AS)
-    processes: int = 256             #: processes and threads of the sandbox uid (RLIMIT_NPROC)
-    file_size_mb: int = 64           #: largest file the kernel may write (RLIMIT_FSIZE)
-    output_kb: int = 256             #: output kept per cell; the rest is dropped with a note
+
+class Limits(Configurable):
+    """Per-submission limits. Each is a trait: set it in the course's nbgrader_config.py
+    (`c.Limits.memory_mb = 2048`) or with the grade command's flag, generated from the trait
+    (its `flag` tag and help; cli.add_limit_flags). Plain data across processes: `to_dict()`,
+    `Limits(**data)`."""
+
+    cell_timeout_s = Int(60, help="wall seconds per cell; the cell is interrupted, later cells run").tag(
+        config=True, flag="--cell-timeout")
+    notebook_timeout_s = Int(600, help="wall seconds per notebook; the unit is killed").tag(
+        config=True, flag="--notebook-timeout")
+    cpu_s = Int(600, help="CPU seconds per notebook (RLIMIT_CPU)").tag(config=True, flag="--cpu")
+    memory_mb = Int(4096, help="MB of address space per kernel process (RLIMIT_AS)").tag(config=True, flag="--memory")
+    processes = Int(256, help="processes and threads of student code (RLIMIT_NPROC)").tag(
+        config=True, flag="--processes")
+    file_size_mb = Int(64, help="MB per file written (RLIMIT_FSIZE)").tag(config=True, flag="--file-size")
+    output_kb = Int(256, help="KB of output kept per cell; the rest is dropped with a note").tag(
+        config=True, flag="--output")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {name: getattr(self, name) for name in LIMIT_NAMES}
+
+    def with_changes(self, **changes: int) -> Limits:
+        return Limits(**{**self.to_dict(), **changes})
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Limits) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.to_dict().items())))
+
+    def __repr__(self) -> str:
+        return f"Limits({', '.join(f'{k}={v}' for k, v in self.to_dict().items())})"
 
 
-class SandboxUnavailable(RuntimeError):
+#: the limits in the order the command line and the records show them
+LIMIT_NAMES = ("cell_timeout_s", "notebook_timeout_s", "cpu_s", "memory_mb", "processes", "file_size_mb", "output_kb")
+
+
+class SandboxUnavailable(UsageError, RuntimeError):
     """bubblewrap is missing or cannot create namespaces here."""
 
 

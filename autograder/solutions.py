@@ -13,13 +13,14 @@ from pathlib import Path
 
 import nbformat
 
+from .errors import UsageError
 from .config import assignments
 
 MARKER = ".dlcourse-solutions"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
-class SolutionsError(ValueError):
+class SolutionsError(UsageError):
     """The output folder is not ours, or a notebook's hidden-test markers do not pair up."""
 
 

@@ -18,13 +18,14 @@ from pathlib import Path
 import nbformat
 
 from dlcourse.checks import hidden
+from dlcourse.checks.protocol import LEDGER_CELL, read_ledger, tampering, tampering_in
 
 from .config import course_config
 from . import verdicts
-from .kernel import KERNEL_DIED, GuardedExecute, SandboxedKernelManager
+from .kernel import KERNEL_DIED, GuardedExecute
 from .privatedb import write_without_sync
 from .release import venv_on_path
-from .results import CellResult, SubmissionResult, cell_key, zero_cells
+from .results import CellResult, Status, SubmissionResult, UnitRequest, cell_key, zero_cells
 from .sandbox import Limits, prepare_scratch, remove_tree
 from .cells import grade_id_of, is_test_cell, last_error
 from .sanitize import sanitize
@@ -36,50 +37,35 @@ TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError"}
 LIMIT_SIGNS = {"memory": ("MemoryError", "can't allocate memory"),
                "process": ("Resource temporarily unavailable", "can't start new thread"),
                "file-size": ("File too large",)}
-LEDGER_MARK = "DLCOURSE-LEDGER "
 MANUAL = "awaits manual grading"
 #: prepended to every submission: identical results when a submission is graded twice; plain
 #: tracebacks (IPython's default context mode takes ~85 ms per error, ~2 s for an untouched stub)
 SEED_CELL = RESEED + '\nget_ipython().run_line_magic("xmode", "Plain")'
-#: appended to a submission whose tests call check helpers: which check suites passed, in which
-#: cells (see _core.ledger); published as display data, so a student's silenced stdout cannot hide it
-LEDGER_CELL = ("import json as _json_, dlcourse.checks._core as _core_, IPython.display as _display_\n"
-               f"_display_.publish_display_data({{'text/plain': {LEDGER_MARK!r} + "
-               "_json_.dumps([_core_._execution_count(), _core_.ledger()])})")
+#: appended to a submission whose tests call check helpers: LEDGER_CELL (dlcourse.checks.protocol)
 
 
-def notebooks_of(request: dict) -> list[tuple[str, str]]:
-    """(release name, submitted file or '' when missing) of every notebook of the assignment."""
-    return [tuple(pair) for pair in request.get("notebooks") or [(request["notebook_name"], request["submission"])]]
-
-
-def cells_of(request: dict) -> dict[str, dict[str, float]]:
-    """grade_id -> points per notebook name (one notebook: the request's grade_cells)."""
-    return request.get("cells") or {request["notebook_name"]: request["grade_cells"]}
-
-
-def prepare_course(request: dict) -> None:
+def prepare_course(request: UnitRequest) -> None:
     """Lay out work/{gradebook.db, source/<a>/} and the student's other files in submitted/."""
-    work, template = Path(request["work"]), Path(request["template"])
-    assignment = request["assignment"]
+    work, template = Path(request.work), Path(request.template)
+    assignment = request.assignment
     (work / "source").mkdir(parents=True, exist_ok=True)
     shutil.copytree(template / "source" / assignment, work / "source" / assignment, dirs_exist_ok=True)
     shutil.copyfile(template / "gradebook.db", work / "gradebook.db")
-    folder = work / "submitted" / request["student_id"] / assignment
+    folder = work / "submitted" / request.student_id / assignment
     folder.mkdir(parents=True, exist_ok=True)
     _copy_extra_files(request, folder)
 
 
-def _copy_extra_files(request: dict, folder: Path) -> None:
+def _copy_extra_files(request: UnitRequest, folder: Path) -> None:
     """The student's non-notebook files (nbgrader's layout), read from the input, copied into `folder`."""
-    for relative, path in request.get("extra_files", []):
+    for relative, path in request.extra_files:
         target = folder / relative
         if Path(path).is_file() and target.resolve().is_relative_to(folder.resolve()):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
 
 
-def prepare(request: dict, nb, name: str | None = None) -> tuple[list[str], Skipped]:
+def prepare(request: UnitRequest, nb, name: str | None = None) -> tuple[list[str], Skipped]:
     """Write the submission `nb` of notebook `name` into work/submitted/<student>/<a>/<name>.
 
     The submission `nb` (as read from the student's file) has its graded cells restored from the
@@ -87,23 +73,23 @@ def prepare(request: dict, nb, name: str | None = None) -> tuple[list[str], Skip
     skipping.py; all run with `run_all`), and is written into the private copy; the student's
     file is never touched. Returns the tampering flags and the skipped cells.
     """
-    name = name or request["notebook_name"]
-    work, template = Path(request["work"]), Path(request["template"])
+    name = name or request.notebook_name
+    work, template = Path(request.work), Path(request.template)
     if not (work / "gradebook.db").is_file():
         prepare_course(request)
-    official = nbformat.read(template / "release" / request["assignment"] / name, as_version=4)
+    official = nbformat.read(template / "release" / request.assignment / name, as_version=4)
     flags = sanitize(nb, official)
-    skipped = skip_cells(nb, official, run_all=request.get("run_all", False))
+    skipped = skip_cells(nb, official, run_all=request.run_all)
     nb.cells.insert(0, nbformat.v4.new_code_cell(SEED_CELL))
     if uses_ledger(official):
         nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
-    target = work / "submitted" / request["student_id"] / request["assignment"] / name
+    target = work / "submitted" / request.student_id / request.assignment / name
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return flags, skipped
 
 
-def prepare_sandbox(request: dict, host=None, excluded: tuple[str, ...] = ()) -> None:
+def prepare_sandbox(request: UnitRequest, host=None, excluded: tuple[str, ...] = ()) -> Path:
     """The kernel's only writable folder: the student's other files, then the released
     assignment's files over them (not those the course lists in `Autograde.exclude_overwriting`),
     as nbgrader's autograde lays out its folder.
@@ -111,10 +97,10 @@ def prepare_sandbox(request: dict, host=None, excluded: tuple[str, ...] = ()) ->
     With a warm `host` (warm.KernelHost) the folder lies in the host's sandbox, whose zygote
     forks the kernel; else a cold kernel starts in a sandbox of its own.
     """
-    scratch = host.new_unit() if host is not None else Path(request["work"]) / "kernel"
+    scratch = host.new_unit() if host is not None else Path(request.work) / "kernel"
     scratch.mkdir(parents=True, exist_ok=True)
     _copy_extra_files(request, scratch)
-    release = Path(request["template"]) / "release" / request["assignment"]
+    release = Path(request.template) / "release" / request.assignment
     kept = {str(Path(e)) for e in excluded}
 
     def ignore(folder, names):
@@ -122,9 +108,8 @@ def prepare_sandbox(request: dict, host=None, excluded: tuple[str, ...] = ()) ->
         return [n for n in names if n.endswith(".ipynb") or str(relative / n) in kept]
 
     shutil.copytree(release, scratch, ignore=ignore, dirs_exist_ok=True)
-    prepare_scratch(scratch, request.get("uid"))  # before any student code runs there
-    SandboxedKernelManager.settings = {"scratch": str(scratch), "uid": request.get("uid"),
-                                       "limits": request["limits"], "host": host}
+    prepare_scratch(scratch, request.uid)  # before any student code runs there
+    return scratch
 
 
 def read_notebook(path: Path):
@@ -201,37 +186,21 @@ def uses_ledger(official) -> bool:
     return any(is_test_cell(cell) and checks_needed(cell) for cell in official.cells)
 
 
-def _ledger_text(outputs) -> str:
-    """The ledger cell's report: printed (stream) or published (display data)."""
-    return "".join(o.get("text", "") if o.output_type == "stream" else o.get("data", {}).get("text/plain", "")
-                   for o in outputs) + "\n"
-
-
 def verify_ledger(nb, ledger_cell) -> list[str]:
     """Grade ids of test cells that passed with fewer passed check suites than `assert check_` lines."""
-    outputs = ledger_cell.outputs if ledger_cell else []
-    text = _ledger_text(outputs)
-    report = next((ln for ln in text.splitlines() if ln.startswith(LEDGER_MARK)), None)
-    counts: list = []
-    if report is not None and ledger_cell.get("execution_count") is not None:
-        try:  # IPython's counter during a cell may be ahead of the cell's number: align on this cell
-            own_count, entries = json.loads(report[len(LEDGER_MARK):])
-            offset = own_count - ledger_cell.execution_count
-            counts = [entry[1] - offset for entry in entries]
-        except (ValueError, TypeError, IndexError):
-            report = None
+    ledger = read_ledger(ledger_cell)
     unproven = []
     for cell in nb.cells:
         passed = not any(o.output_type == "error" for o in cell.get("outputs", []))
         if is_test_cell(cell) and passed:
             # every `assert check_...` of the official cell must have left a passed suite behind
             needed = checks_needed(cell)
-            if needed and (report is None or counts.count(cell.get("execution_count")) < needed):
+            if needed and (ledger is None or ledger.passed.count(cell.get("execution_count")) < needed):
                 unproven.append(grade_id_of(cell))
     return unproven
 
 
-def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
+def score_cells(nb, work: Path, request: UnitRequest, messages: dict[str, str],
                 unproven: list[str], name: str | None = None) -> list[CellResult]:
     """Each graded cell's points, decided by the grader, never by what the cell displayed.
 
@@ -245,13 +214,13 @@ def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
     from nbgrader.api import Gradebook
 
     ran = {grade_id_of(c): c for c in nb.cells if is_test_cell(c)}
-    name = name or request["notebook_name"]
-    notebook, several = Path(name).stem, len(cells_of(request)) > 1
+    name = name or request.notebook_name
+    notebook, several = Path(name).stem, request.several
     cells = []
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
-        submitted = gradebook.find_submission_notebook(notebook, request["assignment"], request["student_id"])
+        submitted = gradebook.find_submission_notebook(notebook, request.assignment, request.student_id)
         grades = {g.name: g for g in submitted.grades}
-        for grade_id, points in cells_of(request)[name].items():
+        for grade_id, points in request.cells[name].items():
             grade, cell = grades.get(grade_id), ran.get(grade_id)
             message = messages.get(grade_id, "test cell missing")
             manual = False
@@ -263,8 +232,8 @@ def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
                 if cell.get("execution_count") is None and not message:
                     message = "not run"
                 if grade_id in unproven:
-                    message = ("tampering detected: this cell passed without any check running in it "
-                               "(a check helper was replaced)")
+                    message = tampering("this cell passed without any check running in it "
+                                        "(a check helper was replaced)")
                 score = points if not message else 0.0
                 if grade is not None:
                     grade.auto_score = score
@@ -274,7 +243,7 @@ def score_cells(nb, work: Path, request: dict, messages: dict[str, str],
     return cells
 
 
-def grade_unit(request: dict, host=None) -> dict:
+def grade_unit(request: UnitRequest, host=None) -> dict:
     """Grade the submission described by `request` (every notebook of the assignment at once, in
     one nbgrader autograde); return a SubmissionResult as a dict.
 
@@ -283,45 +252,44 @@ def grade_unit(request: dict, host=None) -> dict:
     from nbgrader.apps import NbGraderAPI
 
     started, clock = time.monotonic(), Clock()
-    notebooks, several = notebooks_of(request), len(cells_of(request)) > 1
-    result = SubmissionResult(request["student_id"], request["assignment"], "ok",
-                              source=request["submission"])
+    notebooks, several = request.notebooks, request.several
+    result = SubmissionResult(request.student_id, request.assignment, Status.OK,
+                              source=request.submission)
     read = {name: read_notebook(Path(path)) if path else (None, "") for name, path in notebooks}
     problems = {name: problem for name, (_, problem) in read.items() if problem}
     present = {name: nb for name, (nb, _) in read.items() if nb is not None}
     if not present:
         problem = "; ".join(f"{name}: {why}" if several else why for name, why in problems.items()) or \
             "no notebook of the assignment was submitted"
-        result.status, result.detail = "invalid", problem
-        result.cells = zero_cells(request["grade_cells"], problem)
-        return {**result.to_dict(), "seconds": time.monotonic() - started}
+        result.status, result.detail = Status.INVALID, problem
+        result.cells = zero_cells(request.grade_cells, problem)
+        return result.to_dict()
     prepare_course(request)
-    hidden.use(Path(request["template"]) / hidden.PACKAGE)  # the hidden checks, never from the sandbox
+    hidden.use(Path(request.template) / hidden.PACKAGE)  # the hidden checks, never from the sandbox
     skipped = {}
     for name, nb in present.items():
         flags, skipped[name] = prepare(request, nb, name)
         result.flags += [f"{Path(name).stem}: {flag}" if several else flag for flag in flags]
-    limits = Limits(**request["limits"])
-    GuardedExecute.output_limit_bytes = limits.output_kb * 1024
-    work = Path(request["work"])
-    config = course_config(work, limits.cell_timeout_s, private=True, course=Path(request["template"]))
-    if request["sandbox"]:
-        excluded = tuple(config.Autograde.get("exclude_overwriting", {}).get(request["assignment"], ()))
-        prepare_sandbox(request, host, excluded)
-    else:
-        SandboxedKernelManager.settings = None
+    limits = Limits(**request.limits)
+    work = Path(request.work)
+    config = course_config(work, limits.cell_timeout_s, private=True, course=Path(request.template))
+    config.GuardedExecute.output_limit_bytes = limits.output_kb * 1024
+    if request.sandbox:
+        excluded = tuple(config.Autograde.get("exclude_overwriting", {}).get(request.assignment, ()))
+        scratch = prepare_sandbox(request, host, excluded)
+        config.SandboxedKernelManager.update(scratch=str(scratch), uid=request.uid, limits=request.limits, host=host)
     write_without_sync(work)  # the unit's gradebook is a throwaway copy
     venv_on_path()
     api = NbGraderAPI(config=config)
     prepared = time.monotonic()
     clock.lap("prepare")
-    outcome = api.autograde(request["assignment"], request["student_id"], force=True, create=True)
+    outcome = api.autograde(request.assignment, request.student_id, force=True, create=True)
     clock.split("cells", GuardedExecute.marks, "nbgrader_before", "nbgrader_after")
     if not outcome["success"]:
         log = f"{outcome.get('error', '')}\n{outcome.get('log', '')}"
-        result.status, result.detail = "error", _last_error_line(log)
-        result.cells = zero_cells(request["grade_cells"], result.detail)
-        return {**result.to_dict(), "seconds": time.monotonic() - started}
+        result.status, result.detail = Status.ERROR, _last_error_line(log)
+        result.cells = zero_cells(request.grade_cells, result.detail)
+        return result.to_dict()
     breakdown: dict[str, float] = {}
     died, timed_out, limit = "", False, ""
     cells_by_notebook = {}
@@ -337,47 +305,58 @@ def grade_unit(request: dict, host=None) -> dict:
         timed_out = timed_out or notebook_timed_out
         limit = limit or notebook_limit
         cells_by_notebook[name] = score_cells(executed, work, request, messages, unproven, name)
-    for name, cells in cells_of(request).items():
+    for name, cells in request.cells.items():
         if name not in present:
             why = f"{name}: {problems[name]}" if name in problems else f"{name} was not submitted"
             cells_by_notebook[name] = [CellResult(cell_key(name, g, several), 0.0, p, False, why)
                                        for g, p in cells.items()]
-    result.cells = [cell for name in cells_of(request) for cell in cells_by_notebook[name]]
+    result.cells = [cell for name in request.cells for cell in cells_by_notebook[name]]
     for cell in result.cells:
-        if "tampering detected" in cell.message:
-            result.flags.append(f"{cell.grade_id}: {cell.message.split('tampering detected: ', 1)[-1]}")
-    if died:
-        cause = f"after {limit}" if limit else "(os._exit, a segfault, or a CPU, memory or process limit)"
-        result.status = "crashed"
-        result.detail = f"the kernel died in {died} {cause}; the checks before it kept their points"
-    elif timed_out:
-        result.status = "timeout"
-        result.detail = f"a cell ran longer than {limits.cell_timeout_s} s and was interrupted"
-    elif result.flags:
-        result.status, result.detail = "tampered", "; ".join(result.flags)
-    not_graded = [f"{name}: {problems.get(name) or 'not submitted'}" for name in cells_of(request)
+        what = tampering_in(cell.message)
+        if what is not None:
+            result.flags.append(f"{cell.grade_id}: {what}")
+    not_graded = [f"{name}: {problems.get(name) or 'not submitted'}" for name in request.cells
                   if name not in present]
-    for note in ([limit] if limit else []) + not_graded:
-        result.detail = f"{result.detail}; {note}" if result.detail else note
+    result.status, result.detail = decide_status(died=died, timed_out=timed_out, limit=limit, flags=result.flags,
+                                                 not_graded=not_graded, cell_timeout_s=limits.cell_timeout_s)
     graded = time.monotonic()
     clock.lap("scoring")
-    if request["sandbox"] and host is None:
+    if request.sandbox and host is None:
         remove_tree(work / "kernel")  # the cold kernel's folder: nothing of it stays behind
-    feedback = api.generate_feedback(request["assignment"], request["student_id"], force=True)
+    feedback = api.generate_feedback(request.assignment, request.student_id, force=True)
     if not feedback["success"]:
         result.detail = (result.detail + "; " if result.detail else "") + "no feedback generated"
     clock.lap("feedback")
     result.phases = {**clock.phases, **breakdown}
-    print(f"timing {request['student_id']}: prepare {prepared - started:.2f} s, autograde "
+    print(f"timing {request.student_id}: prepare {prepared - started:.2f} s, autograde "
           f"{graded - prepared:.2f} s (cells {result.cell_seconds:.2f} s), feedback "
           f"{time.monotonic() - graded:.2f} s", file=sys.stderr, flush=True)
-    return {**result.to_dict(), "seconds": time.monotonic() - started}
+    return result.to_dict()
 
 
-def _finish_notebook(work: Path, request: dict, name: str, skipped: Skipped):
+def decide_status(*, died: str, timed_out: bool, limit: str, flags: list[str], not_graded: list[str],
+                  cell_timeout_s: int) -> tuple[Status, str]:
+    """The status and detail of a submission whose notebooks ran: the kernel died (`died`: where,
+    '' if it did not) before a cell timed out, before tampering (`flags`); the limit a cell hit
+    and the assignment's notebooks not submitted (`not_graded`) are added to the detail."""
+    if died:
+        cause = f"after {limit}" if limit else "(os._exit, a segfault, or a CPU, memory or process limit)"
+        status, detail = Status.CRASHED, f"the kernel died in {died} {cause}; the checks before it kept their points"
+    elif timed_out:
+        status, detail = Status.TIMEOUT, f"a cell ran longer than {cell_timeout_s} s and was interrupted"
+    elif flags:
+        status, detail = Status.TAMPERED, "; ".join(flags)
+    else:
+        status, detail = Status.OK, ""
+    for note in ([limit] if limit else []) + not_graded:
+        detail = f"{detail}; {note}" if detail else note
+    return status, detail
+
+
+def _finish_notebook(work: Path, request: UnitRequest, name: str, skipped: Skipped):
     """The executed notebook `name` as feedback should show it (skipped cells restored, the
     grader's own cells removed, written back), its seconds per kind of cell, and its ledger cell."""
-    autograded = work / "autograded" / request["student_id"] / request["assignment"] / name
+    autograded = work / "autograded" / request.student_id / request.assignment / name
     executed = nbformat.read(autograded, as_version=4)
     breakdown = {**cell_breakdown(executed, {SEED_CELL, LEDGER_CELL}), "skipped": len(skipped.originals)}
     skipped.restore(executed)  # feedback shows each skipped cell's source, "not run during grading"
@@ -396,7 +375,7 @@ def _last_error_line(log: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     request_path, result_path = (argv or sys.argv[1:])[:2]
-    request = json.loads(Path(request_path).read_text())
+    request = UnitRequest.from_dict(json.loads(Path(request_path).read_text()))
     Path(result_path).write_text(json.dumps(grade_unit(request)))
     return 0
 

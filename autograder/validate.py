@@ -16,16 +16,18 @@ from pathlib import Path
 
 import nbformat
 
+from dlcourse.checks.protocol import (FAILED, LEDGER_CELL, NOT_ATTEMPTED, NOT_RUN, PASSED, SIGNS,
+                                      CheckStatus, combine, read_ledger)
+
+from .errors import UsageError
 from .config import CELL_TIMEOUT_S
 from .quickclient import QuickKernelManager
 from .cells import grade_id_of, is_test_cell, last_error, points_of
 
 logger = logging.getLogger(__name__)
 
-PASSED, FAILED, NOT_ATTEMPTED, NOT_RUN = "passed", "failed", "not attempted", "not run"
-SIGNS = {PASSED: "✅", FAILED: "❌", NOT_ATTEMPTED: "⬜", NOT_RUN: "…"}
-#: how a check says that the fill-in above it is still the stub (see dlcourse.checks._core/answers)
-NOT_ATTEMPTED_SIGNS = ("is not implemented yet", "not answered yet", "NotImplementedError")
+#: where run_notebook keeps the ledger cell's outputs (dlcourse.checks.protocol) for check_outcomes
+LEDGER_KEY = "dlcourse_ledger"
 
 
 @dataclass
@@ -34,19 +36,17 @@ class CheckOutcome:
 
     grade_id: str
     points: float
-    passed: bool
-    message: str
-    status: str = ""  #: PASSED, FAILED, NOT_ATTEMPTED or NOT_RUN (derived when left empty)
+    status: CheckStatus  #: PASSED, FAILED, NOT_ATTEMPTED or NOT_RUN
+    message: str         #: the cell's last error ('' when passed)
 
-    def __post_init__(self):
-        if not self.status:
-            self.status = PASSED if self.passed else (
-                NOT_ATTEMPTED if any(sign in self.message for sign in NOT_ATTEMPTED_SIGNS) else FAILED)
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
 
 
-def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | None = None,
-                 quick: bool = False):
-    """Execute a copy of the notebook at `path` (errors allowed); return the executed notebook.
+def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = False):
+    """Execute a copy of the notebook at `path` (errors allowed); return the executed notebook,
+    with the report of its check suites (the ledger cell, run last) in its metadata.
 
     `quick`: leave out the cells grading leaves out (tagged skip-when-grading, see skipping.py).
     """
@@ -58,14 +58,14 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | 
 
         for index in plan(nb, nb):
             nb.cells[index].source = ""  # nbclient sends no empty cell to the kernel
+    nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         work = Path(tmp)
         for sibling in Path(path).resolve().parent.iterdir():  # data files next to the notebook
             if sibling.is_file() and sibling.suffix != ".ipynb":
                 shutil.copy(sibling, work)
-        env_cwd = str(cwd or work)
         client = NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": env_cwd}}, shutdown_kernel="immediate",
+                                resources={"metadata": {"path": str(work)}}, shutdown_kernel="immediate",
                                 kernel_manager_class=QuickKernelManager)
         previous = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "validate"
@@ -76,21 +76,36 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, cwd: Path | 
                 os.environ.pop("NBGRADER_EXECUTION", None)
             else:
                 os.environ["NBGRADER_EXECUTION"] = previous
+    nb.metadata[LEDGER_KEY] = nb.cells.pop()
     return nb
 
 
 def check_outcomes(nb) -> list[CheckOutcome]:
     """Passed/failed with its message for each graded test cell of an executed notebook."""
+    ledger = read_ledger(nb.metadata.get(LEDGER_KEY))
     outcomes = []
     for cell in nb.cells:
         if not is_test_cell(cell):
             continue
-        message, status = last_error(cell), ""
+        message = last_error(cell)
         if cell.get("execution_count") is None and not message:
             message, status = "not run (an earlier cell timed out or the kernel died)", NOT_RUN
-        outcomes.append(CheckOutcome(grade_id_of(cell) or "?", points_of(cell),
-                                     not message, message, status))
+        else:
+            status = cell_status(cell, ledger)
+        outcomes.append(CheckOutcome(grade_id_of(cell) or "?", points_of(cell), status, message))
     return outcomes
+
+
+def cell_status(cell, ledger) -> CheckStatus:
+    """PASSED when the cell raised nothing; NOT_ATTEMPTED when its suites say so (protocol.combine
+    of those run in it, from the ledger) or it raised NotImplementedError itself; else FAILED."""
+    errors = [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
+    if not errors:
+        return PASSED
+    suites = ledger.statuses_in(cell.get("execution_count")) if ledger is not None else []
+    if "NotImplementedError" in errors or combine(suites, unknown=FAILED) == NOT_ATTEMPTED:
+        return NOT_ATTEMPTED
+    return FAILED
 
 
 def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = False) -> list[CheckOutcome]:
@@ -101,7 +116,7 @@ def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = Fa
     """
     path = Path(path)
     if not any(is_test_cell(cell) for cell in nbformat.read(path, as_version=4).cells):
-        raise ValueError(f"{path.name} has no graded cells: is it an assignment of this course?")
+        raise UsageError(f"{path.name} has no graded cells: is it an assignment of this course?")
     logger.info("running %s in a fresh kernel (at most %d s per cell)", path, cell_timeout)
     return check_outcomes(run_notebook(path, cell_timeout=cell_timeout, quick=quick))
 

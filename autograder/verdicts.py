@@ -177,7 +177,7 @@ def evaluate(test: TestCellPlan, values: dict[str, object] | None, session: Sess
 def _run_statements(statements: list[str], namespace: dict) -> Verdict:
     before = _core.outcomes()
     verdict = _run(statements, namespace)
-    verdict.outcomes = [(name, o.status, o.message) for name, o in _core.outcomes().items()
+    verdict.outcomes = [(name, str(o.status), o.message) for name, o in _core.outcomes().items()
                         if before.get(name) is None or before[name].order != o.order]
     return verdict
 

@@ -24,13 +24,14 @@ from pathlib import Path
 import itertools
 import os
 
+from .errors import GraderError
 from .sandbox import Limits, prepare_scratch, remove_tree, wrap
 
 START_TIMEOUT_S = 120  #: importing torch & co. on a busy machine
 REPLY_TIMEOUT_S = 60
 
 
-class ZygoteError(RuntimeError):
+class ZygoteError(GraderError, RuntimeError):
     """The zygote died or answered nonsense; the worker starts a new one."""
 
 
@@ -42,6 +43,10 @@ class KernelHost:
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._units = itertools.count(1)
+
+    def __deepcopy__(self, memo) -> KernelHost:
+        """A handle on a running zygote: a copy (traitlets copies config values) is the same handle."""
+        return self
 
     def start(self) -> float:
         """Start the zygote and wait until it has imported everything; return the seconds it took."""

@@ -3,8 +3,8 @@
 
 A warm worker imports nbgrader once and keeps a zygote in its sandbox, so a submission costs
 neither a Python start, nor nbgrader's imports, nor a kernel start, nor importing torch. The
-parent writes each request as JSON and sends its path, one per line, on the worker's stdin; the
-worker answers one line on stdout naming the result file. The parent enforces the notebook's
+parent writes each request (a UnitRequest) as JSON and sends its path and the result's, one JSON
+line per request, on the worker's stdin; the worker answers one line on stdout naming the result file. The parent enforces the notebook's
 wall-time limit by killing the worker's process group (sandbox included) and starts a fresh
 worker for the next submission.
 """
@@ -19,7 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .results import ResultError, SubmissionResult
+from .errors import GraderError
+from .results import ResultError, SubmissionResult, UnitRequest
 
 
 def read_result(path: Path, who: str) -> SubmissionResult:
@@ -27,16 +28,16 @@ def read_result(path: Path, who: str) -> SubmissionResult:
     try:
         return SubmissionResult.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError, ResultError) as error:
-        raise RuntimeError(f"{who} returned an unusable result: {error}") from None
+        raise GraderError(f"{who} returned an unusable result: {error}") from None
 
 
 class ColdRunner:
     """`--cold`: a fresh `python -m autograder.unit` process, and kernel, per submission."""
 
-    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+    def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
         """Grade one request; None when it ran past `timeout` (the unit and its kernel were killed)."""
         request_path, result_path, log_path = work / "request.json", work / "result.json", work / "unit.log"
-        request_path.write_text(json.dumps(request))
+        request_path.write_text(json.dumps(request.to_dict()))
         with open(log_path, "w") as log:
             process = subprocess.Popen([sys.executable, "-m", "autograder.unit", str(request_path),
                                         str(result_path)], stdout=log, stderr=subprocess.STDOUT,
@@ -49,14 +50,14 @@ class ColdRunner:
                 return None
         if process.returncode != 0 or not result_path.exists():
             tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"grading unit exited with code {process.returncode}: {tail[0][:300]}")
+            raise GraderError(f"grading unit exited with code {process.returncode}: {tail[0][:300]}")
         return read_result(result_path, "grading unit")
 
     def stop(self) -> None:
         """Nothing outlives a unit."""
 
 
-class WorkerDied(RuntimeError):
+class WorkerDied(GraderError, RuntimeError):
     """The worker process ended without answering (its log's last line says why)."""
 
 
@@ -68,7 +69,7 @@ class Worker:
         self.config = {"kernel_root": str(self.home / "sandbox"), "uid": uid, "limits": limits,
                        "sandbox": sandbox, "log": str(self.home / "zygote.log")}
         self.process: subprocess.Popen | None = None
-        self.starts = 0
+        self.starts = 0  #: processes started so far (the daemon's status reports it)
 
     def _start(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -83,13 +84,13 @@ class Worker:
         if self.process is None or self.process.poll() is not None:
             self._start()
 
-    def run(self, request: dict, work: Path, timeout: float) -> SubmissionResult | None:
+    def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
         """Grade one request; None when it ran past `timeout` (the worker was killed)."""
         self.start()
         request_path, result_path = work / "request.json", work / "result.json"
-        request_path.write_text(json.dumps({**request, "result": str(result_path)}))
+        request_path.write_text(json.dumps(request.to_dict()))
         try:
-            self.process.stdin.write(f"{request_path}\n")
+            self.process.stdin.write(json.dumps({"request": str(request_path), "result": str(result_path)}) + "\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             self.stop()

@@ -2,8 +2,8 @@
 
     python -m autograder.worker_main CONFIG_JSON      (started by `worker.Worker`, never by hand)
 
-Requests arrive one per line on stdin (the path of a request JSON written by the parent, see
-grade.py); each reply is one line on stdout naming the result file. The worker keeps a
+Requests arrive one per line on stdin ({"request": path of a UnitRequest JSON written by the
+parent, "result": where to write the result}); each reply is one line on stdout naming the result file. The worker keeps a
 `warm.KernelHost` (a zygote in its sandbox) and, for feedback pages, nbconvert's renderings of
 cells it has seen (fastpages.py). worker.py holds the parent's handle, as warm.py does for zygote.py.
 """
@@ -15,6 +15,8 @@ import json
 import os
 import sys
 from pathlib import Path
+
+from .results import UnitRequest
 
 
 def _started_host(config: dict, host):
@@ -52,8 +54,9 @@ def serve(config: dict) -> int:
     skip_needless_soup()
     render_each_cell_once()
     for line in sys.stdin:
-        request = json.loads(Path(line.strip()).read_text())
-        request["uid"] = config["uid"]  # this worker's sandbox uid, whoever sent the request
+        paths = json.loads(line)
+        request = UnitRequest.from_dict(json.loads(Path(paths["request"]).read_text()))
+        request = request.with_changes(uid=config["uid"])  # this worker's sandbox uid, whoever sent it
         host = _started_host(config, host)
         warm = host is not None and host.alive()
         try:
@@ -64,8 +67,8 @@ def serve(config: dict) -> int:
                     host.finish_unit()
                 except ZygoteError as error:  # closed: a fresh one for the next submission
                     print(f"warm kernel factory discarded: {error}", file=sys.stderr, flush=True)
-        Path(request["result"]).write_text(json.dumps(result))
-        replies.write(request["result"] + "\n")
+        Path(paths["result"]).write_text(json.dumps(result))
+        replies.write(paths["result"] + "\n")
     return 0
 
 

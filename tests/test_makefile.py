@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.autograder.test_course_root import copy_course
-from tests.paths import ROOT, tree_digest
+from tests.paths import tree_digest
 
 GRADES = ("gradebook.db", "submitted", "autograded", "feedback", "grading-out")
 GENERATED = ("demo-out", "solutions", "gradescope", "benchmarks/out")

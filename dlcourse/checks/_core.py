@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional
 
 from .forbid import Forbidden, ForbiddenCall, forbidding
+from .protocol import (FAILED, NOT_ATTEMPTED, PASSED, SUITE_STATUSES, CheckStatus, NotAnsweredYet,
+                       execution_count, tampering)
 
 Case = Callable[[], None]
 
@@ -77,9 +79,9 @@ def verify_integrity() -> None:
             continue
         if not (callable(original) and current == original):
             raise TamperingDetected(
-                f"tampering detected: {label}.{name} was replaced after the course's checks were "
+                tampering(f"{label}.{name} was replaced after the course's checks were "
                 "loaded, so no check can be trusted. Remove the code that reassigns it and restart "
-                "the kernel.")
+                "the kernel."))
 
 
 class _Sentinel:
@@ -94,8 +96,8 @@ def reject_lookalike(value: object) -> None:
     except Exception:
         claims = False
     if claims:
-        raise TamperingDetected(f"tampering detected: the result ({type(value).__name__}) claims to "
-                                "equal anything; return real tensors and numbers.")
+        raise TamperingDetected(tampering(f"the result ({type(value).__name__}) claims to "
+                                          "equal anything; return real tensors and numbers."))
 
 
 def fail(what: str, expected: object, got: object, hint: str) -> None:
@@ -128,13 +130,6 @@ def call(fn: Callable, *args, **kwargs):
 _LEDGER: list[tuple[str, int | None]] = []  #: (suite, IPython execution count) of every passed suite
 
 
-def _execution_count() -> int | None:
-    try:
-        return get_ipython().execution_count  # noqa: F821  (defined inside IPython)
-    except NameError:
-        return None
-
-
 def ledger() -> list[tuple[str, int | None]]:
     """The suites that passed, with the execution count of the cell that ran them.
 
@@ -147,13 +142,12 @@ def ledger() -> list[tuple[str, int | None]]:
 class SuiteOutcome(NamedTuple):
     """The latest run of one check suite, as the notebook's self-check summary shows it."""
 
-    status: str           #: PASSED, FAILED or NOT_ATTEMPTED
+    status: CheckStatus   #: PASSED, FAILED or NOT_ATTEMPTED
     message: str          #: the failure message ('' when passed)
     execution_count: int | None
     order: int            #: increases with every suite run in this kernel
 
 
-PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 _OUTCOMES: dict[str, SuiteOutcome] = {}  #: suite name -> its latest outcome (passed or not)
 _RUNS = itertools.count()
 
@@ -163,15 +157,15 @@ def outcomes() -> dict[str, SuiteOutcome]:
     return dict(_OUTCOMES)
 
 
-def _record(name: str, status: str, message: str = "") -> None:
-    _OUTCOMES[name] = SuiteOutcome(status, message, _execution_count(), next(_RUNS))
+def _record(name: str, status: CheckStatus, message: str = "") -> None:
+    _OUTCOMES[name] = SuiteOutcome(status, message, execution_count(), next(_RUNS))
 
 
 def record_outcome(name: str, status: str, message: str = "") -> None:
     """Record a suite's outcome decided elsewhere (by the grader, which runs the checks outside
     the kernel), so that the notebook's self-check shows it."""
-    if status in (PASSED, FAILED, NOT_ATTEMPTED):
-        _record(str(name), status, str(message))
+    if status in SUITE_STATUSES:
+        _record(str(name), CheckStatus(status), str(message))
 
 
 def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = None) -> bool:
@@ -198,10 +192,10 @@ def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = No
                 except NotImplementedYet:
                     message = f"{name} is not implemented yet: fill in the cell above, then run it."
                     status = NOT_ATTEMPTED
+                except NotAnsweredYet as error:  # a question's answer is still its placeholder
+                    message, status = f"{name}: {error}", NOT_ATTEMPTED
                 except (CheckError, ForbiddenCall) as error:
                     message = f"{name}: {error}"
-                    if str(error).startswith("not answered yet"):  # check_choice on the placeholder
-                        status = NOT_ATTEMPTED
                 except Exception as error:  # the student's code crashed on a valid input
                     what = (case.__doc__ or "a valid input").strip()
                     message = (f"{name}: {what}: your code raised {type(error).__name__}: {error}. "
@@ -216,7 +210,7 @@ def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = No
     if message:
         _record(name, status, message)
         raise AssertionError(message)
-    _LEDGER.append((name, _execution_count()))
+    _LEDGER.append((name, execution_count()))
     _record(name, PASSED)
     print(f"✅ {name}: {len(cases)}/{len(cases)} checks passed")
     return True

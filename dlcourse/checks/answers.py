@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 
 from ._core import CheckError, run_suite
+from .protocol import NotAnsweredYet
 
 
 def check_choice(name: str, value: object, choices) -> bool:
     """`value` must be one of `choices` (and not the placeholder None)."""
     def has_form():
         if value is None:
-            raise CheckError(f"not answered yet: set {name} to one of {list(choices)}")
+            raise NotAnsweredYet(f"set {name} to one of {list(choices)}")
         if value not in choices or type(value) not in {type(c) for c in choices}:
             raise CheckError(f"expected one of {list(choices)}, got {value!r}. "
                              "Hint: copy one of the options exactly")
@@ -30,7 +31,7 @@ def check_number(name: str, value: object) -> bool:
     """`value` must be a finite Python number (and not the placeholder None)."""
     def has_form():
         if value is None:
-            raise CheckError(f"not answered yet: set {name} to a number")
+            raise NotAnsweredYet(f"set {name} to a number")
         _require_number(value)
     return run_suite(name, [has_form])
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from ._core import FAILED, NOT_ATTEMPTED, PASSED, SuiteOutcome, outcomes
+from ._core import SuiteOutcome, outcomes
+from .protocol import FAILED, NOT_RUN_YET, PASSED, SIGNS, CheckStatus, combine
 
-NOT_RUN = "not run yet"
-SIGNS = {PASSED: "✅", FAILED: "❌", NOT_ATTEMPTED: "⬜", NOT_RUN: "…"}
+NOT_RUN = NOT_RUN_YET  #: the self-check's "no run of it in this kernel yet" (protocol.py)
 MESSAGE_CHARS = 400  # a failure's message: its first line, cut at this length
 
 
@@ -102,21 +102,18 @@ REGISTRY: dict[str, tuple[Exercise, ...]] = {
 
 class ExerciseStatus(NamedTuple):
     exercise: Exercise
-    status: str   #: PASSED, FAILED, NOT_ATTEMPTED or NOT_RUN
+    status: CheckStatus  #: PASSED, FAILED, NOT_ATTEMPTED or NOT_RUN_YET
     message: str  #: the first failure's message, one line ('' unless failed)
 
 
 def exercise_status(exercise: Exercise, latest: dict[str, SuiteOutcome]) -> ExerciseStatus:
-    """Combine the latest outcomes of the exercise's suites: a failure wins, then not attempted."""
+    """Combine the latest outcomes of the exercise's suites (protocol.combine): a failure wins,
+    then not attempted."""
     found = [latest.get(suite) for suite in exercise.suites]
-    for status in (FAILED, NOT_ATTEMPTED):
-        hit = next((o for o in found if o is not None and o.status == status), None)
-        if hit is not None:
-            message = _one_line(hit.message, exercise.suites) if status == FAILED else ""
-            return ExerciseStatus(exercise, status, message)
-    if found and all(o is not None and o.status == PASSED for o in found):
-        return ExerciseStatus(exercise, PASSED, "")
-    return ExerciseStatus(exercise, NOT_RUN, "")
+    status = combine(None if o is None else o.status for o in found)
+    failure = next((o for o in found if o is not None and o.status == FAILED), None)
+    message = _one_line(failure.message, exercise.suites) if status == FAILED else ""
+    return ExerciseStatus(exercise, status, message)
 
 
 def _one_line(message: str, suites: tuple[str, ...]) -> str:

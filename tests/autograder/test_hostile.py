@@ -8,8 +8,6 @@ attacks that loop until the cell limit stops them run in a small batch of their 
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import shutil
 import socket
@@ -29,7 +27,7 @@ pytestmark = pytest.mark.slow
 LIMITS = Limits(notebook_timeout_s=300, memory_mb=4096, processes=64, file_size_mb=16, output_kb=64)
 LOOPS = ("infinite_loop", "hanging_function")  # run until the cell limit stops them (1 and 2 cells)
 # about 8x the slowest legitimate cell of the perfect notebook (3.5 s on an idle 2-core machine)
-LOOP_LIMITS = dataclasses.replace(LIMITS, cell_timeout_s=30)
+LOOP_LIMITS = LIMITS.with_changes(cell_timeout_s=30)
 SECRET = "DLCOURSE_TEST_SECRET"
 
 

@@ -176,8 +176,8 @@ def test_totals_csv_one_row_per_student(tmp_path, results):
 
 
 def test_write_outputs_as_grade_calls_it(tmp_path, results):
-    """With grade.py's list of cell sets, are the report and both CSVs written, grades.csv unchanged?"""
-    write_outputs(tmp_path, results, [FITTING, DECAY])
+    """With grade.py's cells per assignment, are the report and both CSVs written, grades.csv unchanged?"""
+    write_outputs(tmp_path, results, {"01_fitting": FITTING, "02_weight_decay": DECAY})
     for name in ("grades.csv", "grades_totals.csv", "results.json", "report.html", "report.md",
                  "report.json"):
         assert (tmp_path / name).is_file(), name
