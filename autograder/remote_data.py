@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -15,6 +16,9 @@ from torch import nn
 from . import wire
 from .agent_values import ALLOWED_PREFIXES
 from .remote_modules import RemoteModule
+
+if TYPE_CHECKING:
+    from .remote import Session
 
 _BASIC_ATTRS = (bool, int, float, str, type(None))
 

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 from ..runtime import seeded_global
 from .rules import DROPOUT
 from .hidden import cases as hidden_cases
-from ._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_tensor,
+from ._core import (call, case, expect_close, expect_scalar_close, expect_tensor,
                     fail, inputs_untouched, raises_case, run_suite, seeded)
 
 f64 = torch.float64
