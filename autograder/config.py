@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 
 from traitlets.config import Config
@@ -129,3 +131,10 @@ def course_config(root: Path | str, cell_timeout: int | None = CELL_TIMEOUT_S, p
 def course_id(root: Path | str) -> str:
     """The course id the course's nbgrader_config.py sets (nbgrader's default: none)."""
     return str(course_config(root).CourseDirectory.get("course_id", ""))
+
+
+def venv_on_path() -> None:
+    """nbgrader calls the `alembic` executable when it creates a gradebook: put ours on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

@@ -21,11 +21,11 @@ from dlcourse.checks import hidden
 
 from .cells import grade_points
 from .collect import Submission
-from .config import CONFIG_FILE, assignments, course_config
+from .config import CONFIG_FILE, assignments, course_config, venv_on_path
 from .export import write_outputs
 from .intake import Intake, IntakeError, take_in
 from .progress import Progress
-from .release import ReleaseError, venv_on_path
+from .release import ReleaseError
 from .results import Status, SubmissionResult, UnitRequest, cell_key, zero_cells
 from .reuse import record_path, save, submission_digest
 from .roster import known_identities, read_roster, save_roster

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from pathlib import Path
 
 from .errors import GraderError
-from .config import assignments, course_config
+from .config import assignments, course_config, venv_on_path
 
 logger = logging.getLogger(__name__)
 
 
 class ReleaseError(GraderError, RuntimeError):
     """nbgrader could not generate an assignment; the message carries its log."""
-
-
-def venv_on_path() -> None:
-    """nbgrader calls the `alembic` executable when it creates a gradebook: put ours on PATH."""
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def release(*, root: Path, assignment_ids: list[str] | None = None) -> list[str]:

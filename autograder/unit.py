@@ -20,11 +20,10 @@ import nbformat
 from dlcourse.checks import hidden
 from dlcourse.checks.protocol import LEDGER_CELL, read_ledger, tampering, tampering_in
 
-from .config import course_config
+from .config import course_config, venv_on_path
 from . import verdicts
 from .kernel import KERNEL_DIED, GuardedExecute
 from .privatedb import write_without_sync
-from .release import venv_on_path
 from .results import CellResult, Status, SubmissionResult, UnitRequest, cell_key, zero_cells
 from .sandbox import Limits, prepare_scratch, remove_tree
 from .cells import grade_id_of, is_test_cell, last_error
