@@ -22,3 +22,7 @@ class UsageError(GraderError, ValueError):
 
 class NotFound(UsageError, FileNotFoundError):
     """A path the user named (or the course folder) does not exist."""
+
+
+class ReleaseError(GraderError, RuntimeError):
+    """nbgrader could not generate an assignment; the message carries its log."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import queue
@@ -14,110 +13,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
-
 from .batch import FILES_CSV, ClassOptions, Plan, check_selection, complete, plan, write_files_csv
-from dlcourse.checks import hidden
-
-from .cells import grade_points
 from .collect import Submission
-from .config import CONFIG_FILE, assignments, course_config, venv_on_path
+from .config import assignments, course_config
 from .export import write_outputs
 from .intake import Intake, IntakeError, take_in
 from .progress import Progress
-from .release import ReleaseError
-from .results import Status, SubmissionResult, UnitRequest, cell_key, zero_cells
+from .results import Status, SubmissionResult, UnitRequest, zero_cells
 from .reuse import record_path, save, submission_digest
 from .roster import known_identities, read_roster, save_roster
 from .sandbox import FIRST_SANDBOX_UID, Limits, check_available
-from .templates import cached_template
+from .templates import Template, cached_template, flat_cells, notebook_cells
 from .worker import ColdRunner, Worker
 
 if TYPE_CHECKING:
     from .cluster import DaskRunner
 
 logger = logging.getLogger(__name__)
-
-
-#: course-root files a template keeps beside source/: the course's options and its autotests
-COURSE_FILES = (CONFIG_FILE, "autotests.yml")
-
-
-@dataclass(frozen=True)
-class Template:
-    """A released assignment in a private course folder, with its gradebook, ready to copy."""
-
-    assignment: str
-    folder: Path
-    notebooks: dict[str, dict[str, float]]  #: notebook name -> {grade_id: points}, in notebook order
-
-    @property
-    def notebook_name(self) -> str:
-        return next(iter(self.notebooks))
-
-    @property
-    def grade_cells(self) -> dict[str, float]:
-        """Every graded cell of the assignment (ids as in the results: results.cell_key)."""
-        return flat_cells(self.notebooks)
-
-
-def flat_cells(notebooks: dict[str, dict[str, float]]) -> dict[str, float]:
-    several = len(notebooks) > 1
-    return {cell_key(name, g, several): p for name, cells in notebooks.items() for g, p in cells.items()}
-
-
-def notebook_cells(folder: Path) -> dict[str, dict[str, float]]:
-    """grade_id -> points of each notebook in `folder` (sorted by name), in notebook order."""
-    found = {}
-    for path in sorted(folder.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        found[path.name] = grade_points(nb)
-    return found
-
-
-def build_template(root: Path, assignment: str, folder: Path) -> Template:
-    """Copy source/<assignment> (and the course's nbgrader_config.py and autotests.yml) into
-    `folder` and let nbgrader record its cells in a gradebook, with the course's options."""
-    from nbgrader.apps import NbGraderAPI
-
-    shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
-    copy_answer_key(root, folder)
-    for name in COURSE_FILES:
-        if (root / name).is_file():
-            shutil.copyfile(root / name, folder / name)
-    venv_on_path()
-    api = NbGraderAPI(config=course_config(folder, private=True, course=folder))
-    with _working_directory(folder):  # nbgrader reads the course's autotests.yml from there
-        outcome = api.generate_assignment(assignment, force=True)
-    if not outcome["success"]:
-        raise ReleaseError(f"cannot prepare {assignment}: {outcome.get('error', '')}")
-    return Template(assignment, folder, notebook_cells(folder / "source" / assignment))
-
-
-def copy_answer_key(root: Path, folder: Path) -> None:
-    """The course's answer key (hidden cases of the checks) into the template: units on this machine
-    and on Dask workers take the hidden checks from there, never from the sandbox."""
-    key = hidden.of_course(root)
-    if key is None and any("hidden=True" in path.read_text(encoding="utf-8", errors="replace")
-                           for path in folder.glob("source/*/*.ipynb")):
-        raise hidden.HiddenChecksUnavailable(
-            f"the assignment's hidden tests call the course's hidden checks, but no answer key was found: "
-            f"expected {Path(root) / hidden.PACKAGE}/ beside source/ (it holds the hidden cases; "
-            f"copy it from the course repository), or name its folder in ${hidden.KEY_VARIABLE}.")
-    if key is not None:
-        (folder / hidden.PACKAGE).mkdir()
-        for path in hidden.files(key):
-            shutil.copyfile(path, folder / hidden.PACKAGE / path.name)
-
-
-@contextlib.contextmanager
-def _working_directory(folder: Path):
-    previous = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
 
 
 @dataclass

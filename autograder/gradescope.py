@@ -64,7 +64,8 @@ def _zip_one(root: Path, assignment: str, target: Path) -> Path:
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o100755 << 16  # executable, as Gradescope requires
             zf.writestr(info, text)
-        folders = [*PACKAGES, f"source/{assignment}", f"release/{assignment}"]
+        key = ["answer_key"] if (root / "answer_key").is_dir() else []  # the hidden checks, graded there
+        folders = [*PACKAGES, *key, f"source/{assignment}", f"release/{assignment}"]
         files = [root / f for f in COURSE_FILES if (root / f).is_file()]
         files += [p for folder in folders for p in sorted((root / folder).rglob("*"))
                   if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts]

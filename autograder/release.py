@@ -5,14 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .errors import GraderError
+from .errors import ReleaseError
 from .config import assignments, course_config, venv_on_path
 
 logger = logging.getLogger(__name__)
-
-
-class ReleaseError(GraderError, RuntimeError):
-    """nbgrader could not generate an assignment; the message carries its log."""
 
 
 def release(*, root: Path, assignment_ids: list[str] | None = None) -> list[str]:

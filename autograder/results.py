@@ -177,7 +177,7 @@ class UnitRequest:
     that runs the unit (cluster.py rewrites them there with `replace`).
     """
 
-    template: str                    #: the assignment's template: a private course folder (grade.Template)
+    template: str                    #: the assignment's template: a private course folder (templates.Template)
     assignment: str
     student_id: str                  #: the folder name the unit files the student under (ids.folder_name)
     work: str                        #: the unit's private course folder

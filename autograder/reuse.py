@@ -42,7 +42,7 @@ def assignment_fingerprint(root: Path, assignment: str) -> str:
     nbgrader_config.py and autotests.yml, and the answer key of the hidden checks."""
     from dlcourse.checks import hidden
 
-    from .grade import COURSE_FILES
+    from .templates import COURSE_FILES
 
     digest = hashlib.sha256()
     for step in ("source", "release"):

@@ -1,6 +1,6 @@
 """Templates built once per version of an assignment, not once per `grade` run.
 
-Building a template (grade.build_template: nbgrader's generate_assignment into a private course,
+Building a template (build_template: nbgrader's generate_assignment into a private course,
 with a fresh gradebook) took seconds, most of it an `alembic heads` process that nbgrader starts to
 stamp the new gradebook (see alembic_head_in_process). The result
 depends only on the assignment's source folder, this grader's code and nbgrader's version, so it
@@ -10,6 +10,7 @@ only read a template (they copy it), so one folder serves every run and every wo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -17,12 +18,103 @@ import logging
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+import nbformat
+
+from dlcourse.checks import hidden
+
+from .cells import grade_points
+from .config import CONFIG_FILE, course_config, venv_on_path
+from .errors import ReleaseError
+from .results import cell_key
 
 logger = logging.getLogger(__name__)
 
 CACHE_VARIABLE = "DLCOURSE_CACHE"  #: where templates are kept (default: $XDG_CACHE_HOME/dlcourse-grader)
 RECORD = "template.json"
+
+
+#: course-root files a template keeps beside source/: the course's options and its autotests
+COURSE_FILES = (CONFIG_FILE, "autotests.yml")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A released assignment in a private course folder, with its gradebook, ready to copy."""
+
+    assignment: str
+    folder: Path
+    notebooks: dict[str, dict[str, float]]  #: notebook name -> {grade_id: points}, in notebook order
+
+    @property
+    def notebook_name(self) -> str:
+        return next(iter(self.notebooks))
+
+    @property
+    def grade_cells(self) -> dict[str, float]:
+        """Every graded cell of the assignment (ids as in the results: results.cell_key)."""
+        return flat_cells(self.notebooks)
+
+
+def flat_cells(notebooks: dict[str, dict[str, float]]) -> dict[str, float]:
+    several = len(notebooks) > 1
+    return {cell_key(name, g, several): p for name, cells in notebooks.items() for g, p in cells.items()}
+
+
+def notebook_cells(folder: Path) -> dict[str, dict[str, float]]:
+    """grade_id -> points of each notebook in `folder` (sorted by name), in notebook order."""
+    found = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        found[path.name] = grade_points(nb)
+    return found
+
+
+def build_template(root: Path, assignment: str, folder: Path) -> Template:
+    """Copy source/<assignment> (and the course's nbgrader_config.py and autotests.yml) into
+    `folder` and let nbgrader record its cells in a gradebook, with the course's options."""
+    from nbgrader.apps import NbGraderAPI
+
+    shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
+    copy_answer_key(root, folder)
+    for name in COURSE_FILES:
+        if (root / name).is_file():
+            shutil.copyfile(root / name, folder / name)
+    venv_on_path()
+    api = NbGraderAPI(config=course_config(folder, private=True, course=folder))
+    with _working_directory(folder):  # nbgrader reads the course's autotests.yml from there
+        outcome = api.generate_assignment(assignment, force=True)
+    if not outcome["success"]:
+        raise ReleaseError(f"cannot prepare {assignment}: {outcome.get('error', '')}")
+    return Template(assignment, folder, notebook_cells(folder / "source" / assignment))
+
+
+def copy_answer_key(root: Path, folder: Path) -> None:
+    """The course's answer key (hidden cases of the checks) into the template: units on this machine
+    and on Dask workers take the hidden checks from there, never from the sandbox."""
+    key = hidden.of_course(root)
+    if key is None and any("hidden=True" in path.read_text(encoding="utf-8", errors="replace")
+                           for path in folder.glob("source/*/*.ipynb")):
+        raise hidden.HiddenChecksUnavailable(
+            f"the assignment's hidden tests call the course's hidden checks, but no answer key was found: "
+            f"expected {Path(root) / hidden.PACKAGE}/ beside source/ (it holds the hidden cases; "
+            f"copy it from the course repository), or name its folder in ${hidden.KEY_VARIABLE}.")
+    if key is not None:
+        (folder / hidden.PACKAGE).mkdir()
+        for path in hidden.files(key):
+            shutil.copyfile(path, folder / hidden.PACKAGE / path.name)
+
+
+@contextlib.contextmanager
+def _working_directory(folder: Path):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 def cache_root() -> Path:
@@ -34,10 +126,6 @@ def cache_root() -> Path:
 
 def _digest(root: Path, assignment: str) -> str:
     from importlib.metadata import version  # not `import nbgrader`: that takes seconds
-
-    from dlcourse.checks import hidden
-
-    from .grade import COURSE_FILES
 
     digest = hashlib.sha256(f"nbgrader {version('nbgrader')}\n".encode())
     package = Path(__file__).parent
@@ -69,8 +157,6 @@ def alembic_head_in_process() -> None:
 def cached_template(root: Path, assignment: str, scratch: Path):
     """The template of `assignment`: from the cache when its digest matches, else built (in
     `scratch`, then moved into the cache). Falls back to `scratch` when the cache is not writable."""
-    from .grade import Template, build_template
-
     folder = cache_root() / "templates" / f"{assignment}-{_digest(root, assignment)}"
     record = folder / RECORD
     if record.is_file():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import answer_key
-from autograder import grade, reuse, templates
+from autograder import reuse, templates
 from autograder.sandbox import Limits, SandboxUnavailable, _masked, check_available, wrap
 from dlcourse.checks import fitting, hidden
 from tests.corpus.fitting import SOLUTION
@@ -83,7 +83,7 @@ def test_an_edited_key_is_loaded_afresh(tmp_path):
 def test_a_course_without_its_key_is_refused_before_grading(tmp_path, monkeypatch):
     monkeypatch.setattr(hidden, "of_course", lambda root: None)
     with pytest.raises(hidden.HiddenChecksUnavailable, match="no answer key was found"):
-        grade.build_template(REPOSITORY, "01_fitting", tmp_path / "template")
+        templates.build_template(REPOSITORY, "01_fitting", tmp_path / "template")
 
 
 def test_the_key_is_part_of_what_a_template_and_a_reused_grade_depend_on(tmp_path, monkeypatch):

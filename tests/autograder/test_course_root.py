@@ -14,7 +14,7 @@ import pytest
 
 from tests.paths import ROOT
 
-COURSE_PARTS = ("source", "dlcourse", "autograder", "nbgrader_config.py", "pyproject.toml")
+COURSE_PARTS = ("source", "answer_key", "dlcourse", "autograder", "nbgrader_config.py", "pyproject.toml")
 
 
 def copy_course(target: Path, parts: tuple[str, ...] = COURSE_PARTS) -> Path:

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from autograder import grade as grade_module
+from autograder import templates as templates_module
 from autograder.templates import CACHE_VARIABLE, cached_template
 from tests.paths import ROOT
 
@@ -25,7 +25,7 @@ def test_second_run_reuses_the_template(course, tmp_path, monkeypatch):
 
     def no_build(*args):
         raise AssertionError("built again")
-    monkeypatch.setattr(grade_module, "build_template", no_build)
+    monkeypatch.setattr(templates_module, "build_template", no_build)
     assert cached_template(course, "01_fitting", tmp_path / "scratch2") == first
 
 
