@@ -22,7 +22,7 @@ logger = logging.getLogger("autograder")
 
 def _release(args) -> int:
     from .config import find_course_root
-    from .release import release
+    from .flows.release import release
 
     ids = release(root=find_course_root(args.root), assignment_ids=args.assignments or None)
     print(f"released {', '.join(ids)} into {find_course_root(args.root) / 'release'}")
@@ -32,9 +32,9 @@ def _release(args) -> int:
 def _grade(args) -> int:
     from .cli_class import class_options
     from .config import course_limits, find_course_root
-    from .export import format_table
-    from .grade import grade
-    from .sandbox import LIMIT_NAMES
+    from .outputs.export import format_table
+    from .flows.grade import grade
+    from .engine.sandbox import LIMIT_NAMES
 
     out, root = Path(args.out), find_course_root(args.root)
     limits = course_limits(root, **{name: getattr(args, name) for name in LIMIT_NAMES
@@ -59,7 +59,7 @@ def _grade(args) -> int:
 
 def _validate(args) -> int:
     from .errors import NotFound
-    from .validate import format_outcomes, validate
+    from .flows.validate import format_outcomes, validate
 
     path = Path(args.notebook)
     if not path.is_file():
@@ -73,7 +73,7 @@ def _validate(args) -> int:
 
 def _solutions(args) -> int:
     from .config import find_course_root
-    from .solutions import write_solutions
+    from .flows.solutions import write_solutions
 
     root = find_course_root(args.root)
     out = Path(args.out) if args.out else root / "solutions"
@@ -89,7 +89,7 @@ def _keep_warm_default() -> float:
 
 
 def _stop(args) -> int:
-    from .keepwarm import stop_daemon
+    from .flows.keepwarm import stop_daemon
 
     print("stopped the warm grading workers" if stop_daemon() else "no warm grading workers were running")
     return 0
@@ -100,7 +100,7 @@ VERBOSE_HELP = "progress lines (-vv: also debug lines, nbgrader's log and traceb
 
 def build_parser() -> argparse.ArgumentParser:
     from .cli_class import add_class_options, add_commands
-    from .sandbox import Limits
+    from .engine.sandbox import Limits
 
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_limit_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per trait of sandbox.Limits (its `flag` tag and help). A flag left out leaves the
     course's `c.Limits.<name>` in nbgrader_config.py, else the trait's default (config.course_limits)."""
-    from .sandbox import LIMIT_NAMES, Limits
+    from .engine.sandbox import LIMIT_NAMES, Limits
 
     for name in LIMIT_NAMES:
         trait = Limits.class_traits()[name]

@@ -13,7 +13,7 @@ EXPORT_TARGETS = ("canvas", "moodle", "gradescope")
 
 def add_class_options(grade: argparse.ArgumentParser) -> None:
     """Options of `grade` for LMS downloads, the roster, due dates and regrading."""
-    from .intake import LAYOUTS
+    from .inputs.intake import LAYOUTS
 
     grade.add_argument("--roster", metavar="CSV", default=None,
                        help="class list with a student_id column (optional: name, email, lms_id, section, "
@@ -41,9 +41,9 @@ def add_class_options(grade: argparse.ArgumentParser) -> None:
 
 def class_options(args: argparse.Namespace):
     """The batch.ClassOptions the `grade` arguments ask for."""
-    from .batch import ClassOptions, selected_ids
-    from .intake import IntakeOptions
-    from .late import LatePolicy, parse_due
+    from .flows.batch import ClassOptions, selected_ids
+    from .inputs.intake import IntakeOptions
+    from .inputs.late import LatePolicy, parse_due
 
     chosen = tuple(args.assignment or ())
     intake = IntakeOptions(layout=args.layout, filename_regex=args.filename_regex,
@@ -55,7 +55,7 @@ def class_options(args: argparse.Namespace):
 
 
 def _export(args) -> int:
-    from .lms import export
+    from .outputs.lms import export
 
     written = export(Path(args.graded), Path(args.out), to=args.to, bom=args.bom,
                      columns=dict(_pair(c) for c in args.column or ()))
@@ -72,7 +72,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 def _gradescope(args) -> int:
     from .config import find_course_root
-    from .gradescope import build_autograder, run_autograder
+    from .flows.gradescope import build_autograder, run_autograder
 
     if args.action == "build":
         root = find_course_root(args.root)

@@ -10,7 +10,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from .errors import NotFound
-from .sandbox import Limits
+from .engine.sandbox import Limits
 
 COURSE_ID = "dlcourse"
 CONFIG_FILE = "nbgrader_config.py"
@@ -33,8 +33,8 @@ def apply_grader_additions(c: Config, root: Path | str | None = None, cell_timeo
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
                                         GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
 
-    from .feedback import FeedbackExporter, ScrubTestTracebacks
-    from .kernel import GuardedExecute
+    from .engine.feedback import FeedbackExporter, ScrubTestTracebacks
+    from .engine.kernel import GuardedExecute
 
     if root is not None:  # else nbgrader's default: the current directory
         c.CourseDirectory.root = str(root)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 
 from .errors import UsageError
-from .ids import folder_name
+from .inputs.ids import folder_name
 
 
 class Status(StrEnum):
@@ -173,7 +173,7 @@ class UnitRequest:
     """What a grading unit needs to grade one submission (every notebook of its assignment).
 
     It crosses process boundaries as plain JSON (`to_dict`/`from_dict`): grade.py writes it, a
-    worker, a Dask worker or a cold `python -m autograder.unit` reads it. Paths are of the machine
+    worker, a Dask worker or a cold `python -m autograder.engine.unit` reads it. Paths are of the machine
     that runs the unit (cluster.py rewrites them there with `replace`).
     """
 

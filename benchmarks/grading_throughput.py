@@ -16,7 +16,7 @@
    and reports wall time, the ratio, the per-notebook overhead beyond executing the cells, the
    peak memory (PSS) of each worker's process tree, and where a unit's time goes (its phases:
    answer cells, test cells, other cells that ran, skipped cells, kernel start, nbgrader's
-   bookkeeping, feedback; see autograder/timing.py), beside stock nbgrader's cells by kind.
+   bookkeeping, feedback; see autograder/engine/timing.py), beside stock nbgrader's cells by kind.
 
 Results go to benchmarks/results/grading_throughput.{json,md} (--name to change the stem).
 Recorded runs: `--per-assignment 40 --assignments 03_dropout --mix complete:20,untouched:20
@@ -145,7 +145,7 @@ def run_stock(batch: Path, assignments: list[str], course: Path) -> dict:
                 for notebook in submission.notebooks:
                     scores[f"{submission.student_id}/{assignment}"] = {
                         grade.name: float(grade.auto_score or 0.0) for grade in notebook.grades}
-    from autograder.unit import execution_seconds
+    from autograder.engine.unit import execution_seconds
 
     executed = [nbformat.read(p, as_version=4) for p in (course / "autograded").glob("*/*/*.ipynb")]
     cell_seconds = [execution_seconds(nb) for nb in executed]
@@ -156,8 +156,8 @@ def run_stock(batch: Path, assignments: list[str], course: Path) -> dict:
 def stock_cells(nb) -> dict[str, float]:
     """Stock nbgrader's kernel seconds in one notebook by kind of cell (demos: the skip-tagged ones)."""
     from autograder.cells import is_solution, is_test_cell
-    from autograder.skipping import is_tagged
-    from autograder.timing import _seconds
+    from autograder.engine.skipping import is_tagged
+    from autograder.engine.timing import _seconds
 
     kinds = dict.fromkeys(("cells_solution", "cells_test", "cells_demos", "cells_other"), 0.0)
     for cell in nb.cells:
@@ -185,7 +185,7 @@ class PeakMemory:
     def _sample(self):
         me = self.psutil.Process()
         while not self._stop.is_set():
-            for child in me.children():  # one per worker (`python -m autograder.worker_main`)
+            for child in me.children():  # one per worker (`python -m autograder.engine.worker_main`)
                 try:
                     tree = [child, *child.children(recursive=True)]
                     total = sum(p.memory_full_info().pss for p in tree) / 2**20
@@ -206,7 +206,7 @@ class PeakMemory:
 def run_ours(batch: Path, out: Path, workers: int, warm: bool = True, dask: str | None = None,
              keep_warm: float = 0.0, cache: str | None = None) -> dict:
     """One timed `grade` run; templates are built in it unless `cache` names a folder of ready ones."""
-    from autograder.grade import grade
+    from autograder.flows.grade import grade
 
     os.environ["DLCOURSE_CACHE"] = cache or str(out.parent / f"cache-{out.name}")
     with PeakMemory() as memory:
@@ -321,7 +321,7 @@ def main() -> int:
             run_ours(base / "batch", base / "warming", args.workers, keep_warm=5, cache=str(base / "cache-kept"))
             kept = run_ours(base / "batch", base / "kept", args.workers, keep_warm=5, cache=str(base / "cache-kept"))
             report["ours_warm_start"] = {k: v for k, v in kept.items() if k not in ("scores", "statuses")}
-            from autograder.keepwarm import stop_daemon
+            from autograder.flows.keepwarm import stop_daemon
 
             stop_daemon()
             print(f"ours (warm start, {args.workers} workers): {kept['wall_s']:.1f} s", flush=True)
@@ -442,7 +442,7 @@ def where_time_goes(report: dict) -> list[str]:
     stock_row = {"cells_solution": stock.get("cells_solution"), "cells_test": stock.get("cells_test"),
                  "cells_other": stock.get("cells_other")}
     lines = ["**Where a notebook's time goes** (mean seconds per executed notebook; this grader's unit "
-             "phases, autograder/timing.py; stock nbgrader's kernel time by kind of cell):", "",
+             "phases, autograder/engine/timing.py; stock nbgrader's kernel time by kind of cell):", "",
              "| phase | this grader | stock nbgrader |", "|---|---|---|"]
     for key, label in PHASES:
         theirs = stock_row.get(key)

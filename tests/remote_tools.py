@@ -12,11 +12,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import remote
+from autograder.trusted import remote
 
 SERVER = r"""
 import json, sys
-from autograder import agent_calls
+from autograder.trusted import agent_calls
 from tests.remote_tools import find
 namespace = {}
 agent_calls.serve(sys.argv[1], namespace)

@@ -224,7 +224,7 @@ def guard(factory: Callable, *args):
     """Run the block inside `factory(*args)` (a context manager of this package, with plain-data
     arguments, e.g. one that makes forbidden built-ins raise). When the grader runs a check outside
     the student's kernel, each call into the kernel enters the same guards there (see
-    autograder/remote.py)."""
+    autograder/trusted/remote.py)."""
     _GUARDS.append((f"{factory.__module__}:{factory.__qualname__}", args))
     try:
         with factory(*args):

@@ -4,7 +4,7 @@
 course repository, like the solutions in `source/`: it is not part of the installed package (the
 wheel students install has no copy) and the grading sandbox does not mount it, so the student's
 kernel can neither import nor read it. The grader runs hidden checks in its own process
-(autograder/verdicts.py) with the key it names through `use()`.
+(autograder/trusted/verdicts.py) with the key it names through `use()`.
 
 Found, in this order: the folder given to `use()` or in $DLCOURSE_ANSWER_KEY; an `answer_key/`
 in the current folder or above it (an instructor running `source/` notebooks); the one beside this

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import answer_key
-from autograder import reuse, templates
-from autograder.sandbox import Limits, SandboxUnavailable, _masked, check_available, wrap
+from autograder.flows import reuse
+from autograder.engine import templates
+from autograder.engine.sandbox import Limits, SandboxUnavailable, _masked, check_available, wrap
 from dlcourse.checks import fitting, hidden
 from tests.corpus.fitting import SOLUTION
 

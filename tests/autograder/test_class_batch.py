@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.batch import ClassOptions
+from autograder.flows.batch import ClassOptions
 from autograder.cli import main
 from autograder.config import COURSE_ID
-from autograder.grade import grade
-from autograder.late import LatePolicy, parse_due
+from autograder.flows.grade import grade
+from autograder.inputs.late import LatePolicy, parse_due
 from tests.autograder.tiny_course import answered, hand_in, make_course, write_source
 from tests.paths import ROOT, tree_digest
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade
-from autograder.sandbox import SandboxUnavailable, check_available
+from autograder.flows.grade import grade
+from autograder.engine.sandbox import SandboxUnavailable, check_available
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.slow

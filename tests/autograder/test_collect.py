@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from autograder.collect import CollectError, discover
+from autograder.inputs.collect import CollectError, discover
 
 ASSIGNMENTS = ["01_fitting", "02_weight_decay"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import daemon, keepwarm
-from autograder.grade import grade
+from autograder.flows import daemon, keepwarm
+from autograder.flows.grade import grade
 from tests.paths import ROOT
 
 

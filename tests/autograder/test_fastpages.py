@@ -9,7 +9,7 @@ from nbconvert.exporters.html import HTMLExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder.fastpages import render_each_cell_once, skip_needless_soup
+from autograder.engine.fastpages import render_each_cell_once, skip_needless_soup
 
 
 def _notebook(answer: str):
@@ -65,8 +65,8 @@ def test_skipped_soup_pass_only_changes_the_serialization(restored):
 def test_feedback_exporters_share_compiled_templates(monkeypatch):
     """Does a second exporter (nbgrader makes one per page) load its templates from the shared
     bytecode cache instead of compiling them, and render the same page as nbconvert's exporter?"""
-    from autograder.feedback import TEMPLATE_BYTECODE, FeedbackExporter
-    from autograder.math_offline import OfflineMathHTMLExporter
+    from autograder.engine.feedback import TEMPLATE_BYTECODE, FeedbackExporter
+    from autograder.engine.math_offline import OfflineMathHTMLExporter
 
     page = _notebook("mse = None")
     first = FeedbackExporter(template_name="classic").from_notebook_node(page)[0]

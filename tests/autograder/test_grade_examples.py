@@ -82,7 +82,7 @@ def test_feedback_for_everyone_and_without_hidden_tests(graded_examples):
 
 def test_no_sandbox_mode_grades_the_same(tmp_path):
     """--no-sandbox (for machines without bubblewrap) still grades: alice gets full marks."""
-    from autograder.grade import grade
+    from autograder.flows.grade import grade
 
     submissions = tmp_path / "subs"
     shutil.copytree(ROOT / "examples" / "submissions" / "alice", submissions / "alice")

@@ -1,4 +1,4 @@
-"""Merging the autograder's results into nbgrader's gradebook (autograder/gradebook.py).
+"""Merging the autograder's results into nbgrader's gradebook (autograder/outputs/gradebook.py).
 
 Fast tests use a two-exercise assignment released by nbgrader into a temporary course. Slow
 tests merge the graded examples into a temporary copy of this course, then ask stock nbgrader
@@ -21,8 +21,8 @@ from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
 from autograder.config import COURSE_ID, course_config
-from autograder.gradebook import MANUAL_KEPT, GradebookError, merge_results
-from autograder.release import release
+from autograder.outputs.gradebook import MANUAL_KEPT, GradebookError, merge_results
+from autograder.flows.release import release
 from autograder.results import CellResult, SubmissionResult, zero_cells
 from tests.paths import ROOT, tree_digest
 
@@ -213,8 +213,8 @@ def test_each_status(hw, tmp_path):
 def test_mapped_ids_roster_and_late_penalty_are_recorded(hw, tmp_path):
     """An id that cannot be a folder merges under its folder name; the roster fills in the student;
     the due date and the late penalty are stored where nbgrader's AssignLatePenalties puts them."""
-    from autograder.late import parse_due
-    from autograder.roster import Student
+    from autograder.inputs.late import parse_due
+    from autograder.inputs.roster import Student
 
     result = submit(hw, tmp_path, "a%2Fb")  # the grader's files lie under the folder name
     result.student_id, result.folder, result.lms_id = "a/b", "a%2Fb", "canvas:1001"
@@ -279,8 +279,8 @@ def test_grading_the_course_folders_in_place_leaves_them_as_they_are(hw, tmp_pat
 @pytest.fixture(scope="module")
 def graded(request, tmp_path_factory) -> tuple[Path, list[SubmissionResult]]:
     """(OUT, results) for examples/submissions: the shared sandboxed run where bubblewrap works."""
-    from autograder.grade import grade
-    from autograder.sandbox import SandboxUnavailable, check_available
+    from autograder.flows.grade import grade
+    from autograder.engine.sandbox import SandboxUnavailable, check_available
 
     try:
         check_available()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.gradescope import build_autograder
+from autograder.flows.gradescope import build_autograder
 from tests.paths import ROOT
 
 ALICE = ROOT / "examples" / "submissions" / "alice" / "01_fitting" / "01_fitting.ipynb"
@@ -57,7 +57,7 @@ def test_zip_holds_what_gradescope_needs(autograder_zip):
         modes = {info.filename: info.external_attr >> 16 for info in zf.infolist()}
         assert {"setup.sh", "run_autograder", "course/pyproject.toml", "course/README.md",
                 "course/nbgrader_config.py", "course/source/01_fitting/01_fitting.ipynb",
-                "course/dlcourse/checks/fitting.py", "course/autograder/grade.py",
+                "course/dlcourse/checks/fitting.py", "course/autograder/flows/grade.py",
                 "course/answer_key/fitting.py"} <= names
         assert not any(n.startswith("course/source/02_") or "__pycache__" in n for n in names)
         assert all(modes[n] & stat.S_IXUSR for n in ("setup.sh", "run_autograder"))

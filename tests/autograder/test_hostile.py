@@ -18,8 +18,8 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.grade import grade
-from autograder.sandbox import Limits
+from autograder.flows.grade import grade
+from autograder.engine.sandbox import Limits
 from tests.autograder.hostile import FILES, HOSTILE, PERFECT
 from tests.paths import ROOT, tree_digest
 
@@ -211,7 +211,7 @@ def test_notebook_timeout_kills_the_unit(tmp_path):
 
 def test_refuses_without_sandbox_unless_asked(monkeypatch, tmp_path):
     """No bwrap anywhere (none chosen, none on PATH, the bundled one unusable): exit 2."""
-    from autograder import sandbox
+    from autograder.engine import sandbox
     from autograder.cli import main
     monkeypatch.delenv(sandbox.BWRAP_VARIABLE, raising=False)
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)

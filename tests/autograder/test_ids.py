@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from autograder.ids import folder_name, id_from_folder, normalize_id
+from autograder.inputs.ids import folder_name, id_from_folder, normalize_id
 
 IDS = ["alice", "Zoë", "Zoé", "张伟", "ann.lee@uni.edu", "a/b", "a%2Fb", "50%", "O'Brien", "Ann Lee",
        ".hidden", "-rf", "x" * 300, "x" * 299 + "y", "tab\there", "~"]

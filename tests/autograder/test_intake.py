@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.intake import IntakeError, IntakeOptions, take_in
+from autograder.inputs.intake import IntakeError, IntakeOptions, take_in
 
 ASSIGNMENTS = ["01_fitting", "02_weight_decay"]
 

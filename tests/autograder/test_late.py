@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from autograder.batch import ClassOptions, complete
-from autograder.collect import Submission
-from autograder.intake import Intake
-from autograder.late import LatePolicy, parse_due, parse_timestamp, seconds_late
+from autograder.flows.batch import ClassOptions, complete
+from autograder.inputs.collect import Submission
+from autograder.inputs.intake import Intake
+from autograder.inputs.late import LatePolicy, parse_due, parse_timestamp, seconds_late
 from autograder.results import CellResult, SubmissionResult
 
 DUE = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)

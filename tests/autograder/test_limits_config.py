@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from autograder.cli import build_parser
 from autograder.config import course_limits
-from autograder.sandbox import LIMIT_NAMES, Limits
+from autograder.engine.sandbox import LIMIT_NAMES, Limits
 
 
 def _course(tmp_path, config: str):

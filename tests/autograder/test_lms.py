@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 import pytest
 
 from autograder.cli import main
-from autograder.export import write_outputs
-from autograder.lms import write_moodle
+from autograder.outputs.export import write_outputs
+from autograder.outputs.lms import write_moodle
 from autograder.results import CellResult, SubmissionResult
-from autograder.roster import Student, save_roster
+from autograder.inputs.roster import Student, save_roster
 
 CELLS = {"test_a": 1.0, "test_b": 2.0}
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",

@@ -10,7 +10,7 @@ from nbconvert.filters.markdown_mistune import MarkdownWithMath
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.config import course_config
-from autograder.math_offline import MathMLRenderer, OfflineMathHTMLExporter, to_mathml
+from autograder.engine.math_offline import MathMLRenderer, OfflineMathHTMLExporter, to_mathml
 from tests.paths import ROOT
 
 MARKDOWN = r"""Inline $\hat y = Xw$ and display:

@@ -18,11 +18,11 @@ import nbformat
 import pytest
 
 from autograder.config import course_cell_timeout, course_config, course_id, load_course_config
-from autograder.intake import take_in
-from autograder.late import CoursePlugin, course_due_dates, course_policy
+from autograder.inputs.intake import take_in
+from autograder.inputs.late import CoursePlugin, course_due_dates, course_policy
 from autograder.results import CellResult, SubmissionResult
-from autograder.sanitize import sanitize
-from autograder.unit import LEDGER_CELL, uses_ledger, verify_ledger
+from autograder.engine.sanitize import sanitize
+from autograder.engine.unit import LEDGER_CELL, uses_ledger, verify_ledger
 from tests.autograder.nbgrader_fixtures import (FILES, Scenario, build, differences, file_hashes, grade_ours,
                                                 grade_stock, gradebook_view)
 
@@ -199,7 +199,7 @@ def _result(course: Path, folder: Path) -> SubmissionResult:
 
 
 def test_merge_keeps_manual_cells_for_manual_grading_and_writes_nothing_in_submitted(two_notebook_course, tmp_path):
-    from autograder.gradebook import merge_results
+    from autograder.outputs.gradebook import merge_results
 
     course = tmp_path / "course"
     shutil.copytree(two_notebook_course, course)
@@ -221,7 +221,7 @@ def test_merge_keeps_manual_cells_for_manual_grading_and_writes_nothing_in_submi
 
 
 def test_merge_from_another_folder_copies_each_notebook_under_its_release_name(two_notebook_course, tmp_path):
-    from autograder.gradebook import merge_results
+    from autograder.outputs.gradebook import merge_results
 
     course = tmp_path / "course"
     shutil.copytree(two_notebook_course, course)

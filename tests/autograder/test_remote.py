@@ -1,4 +1,4 @@
-"""Remote calls (autograder/remote.py): what the grader's checks see is what a local call gives."""
+"""Remote calls (autograder/trusted/remote.py): what the grader's checks see is what a local call gives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from autograder import remote, wire
+from autograder.trusted import remote, wire
 from dlcourse.checks._core import guard
 from dlcourse.checks.forbid import ForbiddenCall, forbidding
 from tests.autograder import remote_samples

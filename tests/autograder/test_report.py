@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from autograder.export import write_outputs
-from autograder.report import normalize_message, write_report
+from autograder.outputs.export import write_outputs
+from autograder.outputs.report import normalize_message, write_report
 from autograder.results import CellResult, SubmissionResult, zero_cells
 
 FITTING = {"test_a": 1.0, "test_b": 2.0, "test_c": 1.0}
@@ -219,7 +219,7 @@ def test_report_on_the_example_batch(graded_examples):
 
 def test_status_feedback_page_escapes_student_text(tmp_path):
     """Does a submission that produced no feedback get a page saying why, with its text escaped?"""
-    from autograder.export import write_status_feedback
+    from autograder.outputs.export import write_status_feedback
 
     write_status_feedback(tmp_path, _result(INJECTED, "invalid", [], 0.0, detail="not JSON <b>here</b>"))
     page = next((tmp_path / "feedback").rglob("01_fitting.html")).read_text()

@@ -46,7 +46,7 @@ def test_not_a_dict():
 
 
 def test_table_marks_ungradable_files_as_not_run():
-    from autograder.export import format_table
+    from autograder.outputs.export import format_table
     ok = SubmissionResult.from_dict(_record())
     bad = SubmissionResult.from_dict(_record(student_id="erin", status="invalid"))
     table = format_table([ok, bad])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from autograder.results import CellResult, SubmissionResult
-from autograder.reuse import assignment_fingerprint, code_fingerprint, load_current, record_path, save, unit_key
-from autograder.sandbox import Limits
+from autograder.flows.reuse import assignment_fingerprint, code_fingerprint, load_current, record_path, save, unit_key
+from autograder.engine.sandbox import Limits
 from tests.autograder.tiny_course import write_source
 
 SETTINGS = {"limits": Limits().to_dict(), "sandbox": True}

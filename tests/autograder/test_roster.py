@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.batch import ClassOptions, complete
-from autograder.collect import Submission
-from autograder.intake import Intake
+from autograder.flows.batch import ClassOptions, complete
+from autograder.inputs.collect import Submission
+from autograder.inputs.intake import Intake
 from autograder.results import CellResult, SubmissionResult
-from autograder.roster import RosterError, known_identities, load_roster, read_roster, save_roster
+from autograder.inputs.roster import RosterError, known_identities, load_roster, read_roster, save_roster
 
 CELLS = {"test_a": 1.0, "test_b": 2.0}
 

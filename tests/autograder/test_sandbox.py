@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
-from autograder.sandbox import SandboxUnavailable, bwrap_binary, check_available, namespace_advice
+from autograder.engine import sandbox
+from autograder.engine.sandbox import SandboxUnavailable, bwrap_binary, check_available, namespace_advice
 
 
 def _executable(path: Path, body: str = "#!/bin/sh\nexit 0\n") -> Path:

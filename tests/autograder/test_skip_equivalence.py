@@ -15,9 +15,9 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.grade import grade
-from autograder.sandbox import Limits
-from autograder.skipping import NOT_RUN_TEXT
+from autograder.flows.grade import grade
+from autograder.engine.sandbox import Limits
+from autograder.engine.skipping import NOT_RUN_TEXT
 from tests.autograder.hostile import HOSTILE, PERFECT
 from tests.paths import ROOT
 from tests.corpus.notebooks import TOPICS, corpus_notebook, wrong_notebooks

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.skipping import (MARK_KEY, NOT_RUN_TEXT, RESEED, SKIP_TAG, cell_names, plan, problems,
+from autograder.engine.skipping import (MARK_KEY, NOT_RUN_TEXT, RESEED, SKIP_TAG, cell_names, plan, problems,
                                  skip_cells)
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from autograder.cli import main
 from autograder.config import assignments
-from autograder.solutions import MARKER, SolutionsError, without_hidden_tests, write_solutions
-from autograder.validate import validate
+from autograder.flows.solutions import MARKER, SolutionsError, without_hidden_tests, write_solutions
+from autograder.flows.validate import validate
 from tests.paths import ROOT
 from tests.notebook_tools import nbgrader_meta
 

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from autograder import templates as templates_module
-from autograder.templates import CACHE_VARIABLE, cached_template
+from autograder.engine import templates as templates_module
+from autograder.engine.templates import CACHE_VARIABLE, cached_template
 from tests.paths import ROOT
 
 
@@ -43,7 +43,7 @@ def test_gradebook_stamped_in_process_as_by_alembic(tmp_path, monkeypatch):
     import nbgrader.api
     from sqlalchemy import create_engine, text
 
-    from autograder.templates import alembic_head_in_process
+    from autograder.engine.templates import alembic_head_in_process
 
     by_process = nbgrader.api.get_alembic_version()
     monkeypatch.setattr(nbgrader.api, "get_alembic_version", nbgrader.api.get_alembic_version)

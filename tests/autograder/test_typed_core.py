@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder.results import STATUSES, ResultError, Status, SubmissionResult, UnitRequest
-from autograder.unit import decide_status
+from autograder.engine.unit import decide_status
 from dlcourse.checks.protocol import (FAILED, LEDGER_CELL, LEDGER_MARK, NOT_ATTEMPTED, NOT_RUN_YET, PASSED,
                                       combine, read_ledger, tampering, tampering_in)
 
@@ -78,9 +78,9 @@ def test_tampering_is_marked_and_read_in_one_place():
 def test_exit_codes_come_from_our_own_errors(monkeypatch, capsys):
     """A usage error exits 2; the run failing exits 1; an unexpected ValueError is a bug (1), not usage."""
     from autograder import cli
-    from autograder.collect import CollectError
+    from autograder.inputs.collect import CollectError
     from autograder.errors import GraderError, UsageError
-    from autograder.sandbox import SandboxUnavailable
+    from autograder.engine.sandbox import SandboxUnavailable
 
     def failing(error):
         def run(args):

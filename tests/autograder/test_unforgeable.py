@@ -17,8 +17,8 @@ import os
 import nbformat
 import pytest
 
-from autograder.grade import grade
-from autograder.sandbox import Limits, SandboxUnavailable, check_available, prepare_scratch, remove_tree
+from autograder.flows.grade import grade
+from autograder.engine.sandbox import Limits, SandboxUnavailable, check_available, prepare_scratch, remove_tree
 from tests.autograder.hostile import PERFECT, _index
 from tests.paths import ROOT
 
@@ -164,8 +164,8 @@ def test_prepare_scratch_follows_no_link(tmp_path):
 @pytest.mark.slow
 def test_a_warm_host_gives_each_unit_a_fresh_folder_and_leaves_nothing(tmp_path):
     """The zygote starts (no silent fall-back to cold kernels) and finish_unit empties its root."""
-    from autograder.sandbox import FIRST_SANDBOX_UID
-    from autograder.warm import KernelHost
+    from autograder.engine.sandbox import FIRST_SANDBOX_UID
+    from autograder.engine.warm import KernelHost
 
     _needs_sandbox()
     host = KernelHost(tmp_path / "sandbox", Limits(), FIRST_SANDBOX_UID + 99 if os.geteuid() == 0 else None,

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.validate import (FAILED, LEDGER_KEY, NOT_ATTEMPTED, NOT_RUN, PASSED, check_outcomes,
+from autograder.flows.validate import (FAILED, LEDGER_KEY, NOT_ATTEMPTED, NOT_RUN, PASSED, check_outcomes,
                                  format_outcomes)
 from dlcourse.checks.protocol import LEDGER_CELL, LEDGER_MARK
 

@@ -6,8 +6,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.cli import main
-from autograder.skipping import SKIP_TAG
-from autograder.validate import check_outcomes, run_notebook
+from autograder.engine.skipping import SKIP_TAG
+from autograder.flows.validate import check_outcomes, run_notebook
 
 DEMO = 1  #: the demo cell's index in _notebook
 

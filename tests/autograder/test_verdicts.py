@@ -1,10 +1,10 @@
-"""The grader's own evaluation of answer checks (autograder/verdicts.py), without a kernel."""
+"""The grader's own evaluation of answer checks (autograder/trusted/verdicts.py), without a kernel."""
 
 from __future__ import annotations
 
 import json
 
-from autograder import agent, verdicts
+from autograder.trusted import agent, verdicts
 
 CELL = '''assert check_choice("gap", gap, ("smaller", "larger"))
 ### BEGIN HIDDEN TESTS

@@ -13,10 +13,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder.grade import grade
-from autograder.progress import Progress
+from autograder.flows.grade import grade
+from autograder.outputs.progress import Progress
 from autograder.results import SubmissionResult
-from autograder.sandbox import SandboxUnavailable, check_available
+from autograder.engine.sandbox import SandboxUnavailable, check_available
 from tests.autograder.hostile import PERFECT, WRONG_ANSWER, _index
 from tests.paths import ROOT
 
@@ -107,8 +107,8 @@ def test_a_kernel_that_never_ran_a_cell_is_reported_as_dead():
     """E.g. a zygote that cannot fork: the notebook must be `crashed`, not `ok` with zeros."""
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from autograder.kernel import GuardedExecute
-    from autograder.unit import cell_messages
+    from autograder.engine.kernel import GuardedExecute
+    from autograder.engine.unit import cell_messages
 
     test_meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "grade_id": "test_a",
                               "points": 1, "schema_version": 3}}

@@ -39,7 +39,7 @@ def write_source(root: Path, assignment: str, hidden_b: int = 2) -> None:
 
 def make_course(root: Path, assignments: tuple[str, ...] = ("hw1", "hw2")) -> Path:
     """A released course folder (source/, release/, gradebook.db, nbgrader_config.py)."""
-    from autograder.release import release
+    from autograder.flows.release import release
 
     root.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")

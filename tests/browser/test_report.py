@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.report import write_report
+from autograder.outputs.report import write_report
 from autograder.results import CellResult, SubmissionResult
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

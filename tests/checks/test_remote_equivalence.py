@@ -10,7 +10,7 @@ import io
 import pytest
 import torch
 
-from autograder import verdicts
+from autograder.trusted import verdicts
 from tests.checks import (test_depth, test_dropout, test_fitting, test_remedies, test_stability,
                           test_weight_decay)
 from tests.checks.corpus_suite import run_all

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder.config import assignments
-from autograder.validate import validate
+from autograder.flows.validate import validate
 from tests.paths import ROOT
 from tests.notebook_tools import is_test_cell, nbgrader_meta
 

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder.config import assignments
-from autograder.validate import run_notebook
+from autograder.flows.validate import run_notebook
 from dlcourse.checks import _core
 from dlcourse.checks.selfcheck import REGISTRY
 from tests.paths import ROOT

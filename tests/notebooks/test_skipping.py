@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from autograder.config import assignments
-from autograder.skipping import is_graded, is_tagged, plan, problems
+from autograder.engine.skipping import is_graded, is_tagged, plan, problems
 from tests.paths import ROOT
 
 ASSIGNMENTS = assignments(ROOT)

@@ -1,0 +1,1 @@
+"""Execution: one grading unit, workers, warm kernels, the sandbox, what a kernel may run."""

@@ -1,0 +1,1 @@
+"""Flows: what each command does, start to end."""

@@ -1,0 +1,1 @@
+"""What comes in: submissions, their layouts, student ids, the roster, due dates."""

@@ -1,0 +1,1 @@
+"""What goes out: grades, exports, feedback pages, the class report, the gradebook."""

@@ -1,0 +1,1 @@
+"""Verdicts outside the student's kernel: checks run here, the student's code called over there."""
