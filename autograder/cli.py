@@ -34,7 +34,7 @@ def _grade(args) -> int:
     from .config import course_limits, find_course_root
     from .outputs.export import format_table
     from .flows.grade import grade
-    from .engine.sandbox import LIMIT_NAMES
+    from .config import LIMIT_NAMES
 
     out, root = Path(args.out), find_course_root(args.root)
     limits = course_limits(root, **{name: getattr(args, name) for name in LIMIT_NAMES
@@ -100,7 +100,7 @@ VERBOSE_HELP = "progress lines (-vv: also debug lines, nbgrader's log and traceb
 
 def build_parser() -> argparse.ArgumentParser:
     from .cli_class import add_class_options, add_commands
-    from .engine.sandbox import Limits
+    from .config import Limits
 
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -166,9 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_limit_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per trait of sandbox.Limits (its `flag` tag and help). A flag left out leaves the
+    """One flag per trait of config.Limits (its `flag` tag and help). A flag left out leaves the
     course's `c.Limits.<name>` in nbgrader_config.py, else the trait's default (config.course_limits)."""
-    from .engine.sandbox import LIMIT_NAMES, Limits
+    from .config import LIMIT_NAMES, Limits
 
     for name in LIMIT_NAMES:
         trait = Limits.class_traits()[name]

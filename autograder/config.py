@@ -7,14 +7,53 @@ import os
 import sys
 from pathlib import Path
 
-from traitlets.config import Config
+from traitlets import Int
+from traitlets.config import Config, Configurable
 
 from .errors import NotFound
-from .engine.sandbox import Limits
+
+
+class Limits(Configurable):
+    """Per-submission limits. Each is a trait: set it in the course's nbgrader_config.py
+    (`c.Limits.memory_mb = 2048`) or with the grade command's flag, generated from the trait
+    (its `flag` tag and help; cli.add_limit_flags). Plain data across processes: `to_dict()`,
+    `Limits(**data)`."""
+
+    cell_timeout_s = Int(60, help="wall seconds per cell; the cell is interrupted, later cells run").tag(
+        config=True, flag="--cell-timeout")
+    notebook_timeout_s = Int(600, help="wall seconds per notebook; the unit is killed").tag(
+        config=True, flag="--notebook-timeout")
+    cpu_s = Int(600, help="CPU seconds per notebook (RLIMIT_CPU)").tag(config=True, flag="--cpu")
+    memory_mb = Int(4096, help="MB of address space per kernel process (RLIMIT_AS)").tag(config=True, flag="--memory")
+    processes = Int(256, help="processes and threads of student code (RLIMIT_NPROC)").tag(
+        config=True, flag="--processes")
+    file_size_mb = Int(64, help="MB per file written (RLIMIT_FSIZE)").tag(config=True, flag="--file-size")
+    output_kb = Int(256, help="KB of output kept per cell; the rest is dropped with a note").tag(
+        config=True, flag="--output")
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name) for name in LIMIT_NAMES}
+
+    def with_changes(self, **changes: int) -> Limits:
+        return Limits(**{**self.to_dict(), **changes})
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Limits) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.to_dict().items())))
+
+    def __repr__(self) -> str:
+        return f"Limits({', '.join(f'{k}={v}' for k, v in self.to_dict().items())})"
+
+
+#: the limits in the order the command line and the records show them
+LIMIT_NAMES = ("cell_timeout_s", "notebook_timeout_s", "cpu_s", "memory_mb", "processes", "file_size_mb", "output_kb")
+
 
 COURSE_ID = "dlcourse"
 CONFIG_FILE = "nbgrader_config.py"
-CELL_TIMEOUT_S = Limits.cell_timeout_s.default_value  #: one place states it: sandbox.Limits
+CELL_TIMEOUT_S = Limits.cell_timeout_s.default_value  #: one place states it: Limits
 
 
 def apply_course_config(c: Config, root: Path | str | None = None,
@@ -80,7 +119,7 @@ def load_course_config(folder: Path | str) -> Config:
 
 
 def course_limits(root: Path | str, **given: int):
-    """The grading limits (sandbox.Limits): those `given` (the command line's flags), then the
+    """The grading limits (Limits): those `given` (the command line's flags), then the
     course's `c.Limits` in nbgrader_config.py, then the defaults; with no cell timeout given or
     configured, the course's `Execute.timeout` (course_cell_timeout)."""
     config = load_course_config(root)

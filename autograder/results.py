@@ -183,7 +183,7 @@ class UnitRequest:
     work: str                        #: the unit's private course folder
     notebooks: tuple[tuple[str, str], ...]  #: (release name, submitted file or '' when missing)
     cells: dict[str, dict[str, float]]      #: notebook name -> {grade_id: points}, in notebook order
-    limits: dict                     #: sandbox.Limits as a dict
+    limits: dict                     #: config.Limits as a dict
     sandbox: bool = True
     submission: str = ""             #: the submitted file as found (the first notebook)
     extra_files: tuple[tuple[str, str], ...] = ()  #: the student's other files: (relative path, file)

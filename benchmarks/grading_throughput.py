@@ -145,7 +145,7 @@ def run_stock(batch: Path, assignments: list[str], course: Path) -> dict:
                 for notebook in submission.notebooks:
                     scores[f"{submission.student_id}/{assignment}"] = {
                         grade.name: float(grade.auto_score or 0.0) for grade in notebook.grades}
-    from autograder.engine.unit import execution_seconds
+    from autograder.engine.scoring import execution_seconds
 
     executed = [nbformat.read(p, as_version=4) for p in (course / "autograded").glob("*/*/*.ipynb")]
     cell_seconds = [execution_seconds(nb) for nb in executed]

@@ -62,7 +62,7 @@ def build(folder: Path) -> dict[str, int]:
 
 def main() -> int:
     from autograder.flows.grade import grade
-    from autograder.engine.sandbox import Limits
+    from autograder.config import Limits
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)

@@ -25,7 +25,8 @@ from nbgrader.preprocessors import Execute
 from traitlets import Any, Dict, Int, Unicode
 
 from .quickclient import QuickKernelManager
-from .sandbox import Limits, prepare_scratch, wrap
+from ..config import Limits
+from .sandbox import prepare_scratch, wrap
 from ..trusted import remote, verdicts
 from ..cells import has_meta, is_test_cell
 from .warm import ZygoteProcess
@@ -40,7 +41,7 @@ class SandboxedKernelManager(QuickKernelManager):
 
     scratch = Unicode(None, allow_none=True, help="the kernel's only writable folder; None: no sandbox").tag(config=True)
     uid = Int(None, allow_none=True, help="the unprivileged uid of student code (when grading as root)").tag(config=True)
-    limits = Dict(help="sandbox.Limits as a dict").tag(config=True)
+    limits = Dict(help="config.Limits as a dict").tag(config=True)
     host = Any(None, help="a started warm.KernelHost whose zygote forks the kernel; None: a cold kernel").tag(config=True)
 
     def __init__(self, **kwargs):

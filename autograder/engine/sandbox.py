@@ -21,48 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from traitlets import Int
-from traitlets.config import Configurable
-
+from ..config import Limits
 from ..errors import UsageError
-
-
-class Limits(Configurable):
-    """Per-submission limits. Each is a trait: set it in the course's nbgrader_config.py
-    (`c.Limits.memory_mb = 2048`) or with the grade command's flag, generated from the trait
-    (its `flag` tag and help; cli.add_limit_flags). Plain data across processes: `to_dict()`,
-    `Limits(**data)`."""
-
-    cell_timeout_s = Int(60, help="wall seconds per cell; the cell is interrupted, later cells run").tag(
-        config=True, flag="--cell-timeout")
-    notebook_timeout_s = Int(600, help="wall seconds per notebook; the unit is killed").tag(
-        config=True, flag="--notebook-timeout")
-    cpu_s = Int(600, help="CPU seconds per notebook (RLIMIT_CPU)").tag(config=True, flag="--cpu")
-    memory_mb = Int(4096, help="MB of address space per kernel process (RLIMIT_AS)").tag(config=True, flag="--memory")
-    processes = Int(256, help="processes and threads of student code (RLIMIT_NPROC)").tag(
-        config=True, flag="--processes")
-    file_size_mb = Int(64, help="MB per file written (RLIMIT_FSIZE)").tag(config=True, flag="--file-size")
-    output_kb = Int(256, help="KB of output kept per cell; the rest is dropped with a note").tag(
-        config=True, flag="--output")
-
-    def to_dict(self) -> dict:
-        return {name: getattr(self, name) for name in LIMIT_NAMES}
-
-    def with_changes(self, **changes: int) -> Limits:
-        return Limits(**{**self.to_dict(), **changes})
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Limits) and self.to_dict() == other.to_dict()
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.to_dict().items())))
-
-    def __repr__(self) -> str:
-        return f"Limits({', '.join(f'{k}={v}' for k, v in self.to_dict().items())})"
-
-
-#: the limits in the order the command line and the records show them
-LIMIT_NAMES = ("cell_timeout_s", "notebook_timeout_s", "cpu_s", "memory_mb", "processes", "file_size_mb", "output_kb")
 
 
 class SandboxUnavailable(UsageError, RuntimeError):
@@ -164,7 +124,7 @@ def _readonly_paths() -> list[Path]:
     return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), *package_folders()})
 
 
-def _masked(readonly: list[Path]) -> list[Path]:
+def masked_paths(readonly: list[Path]) -> list[Path]:
     """Grader-only folders that a read-only mount would otherwise show (a course repository or a
     cache inside the environment's folder): the answer key and the template cache, which holds copies."""
     from dlcourse.checks import hidden
@@ -206,7 +166,7 @@ def _mounts(scratch: Path) -> list[str]:
         args += ["--perms", "0555", "--dir", str(parent)]
     for path in readonly:
         args += ["--ro-bind", str(path), str(path)]
-    for path in _masked(readonly):
+    for path in masked_paths(readonly):
         args += ["--perms", "0000", "--tmpfs", str(path)]
     if scratch != Path("/"):
         for parent in sorted(a for a in scratch.parents if a not in (Path("/"), Path("/tmp"))):

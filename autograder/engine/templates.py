@@ -72,6 +72,11 @@ def notebook_cells(folder: Path) -> dict[str, dict[str, float]]:
     return found
 
 
+def grade_cells(root: Path, assignment: str) -> dict[str, float]:
+    """The assignment's graded cells (results.cell_key -> points), in notebook order (from source/)."""
+    return flat_cells(notebook_cells(root / "source" / assignment))
+
+
 def build_template(root: Path, assignment: str, folder: Path) -> Template:
     """Copy source/<assignment> (and the course's nbgrader_config.py and autotests.yml) into
     `folder` and let nbgrader record its cells in a gradebook, with the course's options."""

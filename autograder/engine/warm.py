@@ -25,7 +25,8 @@ import itertools
 import os
 
 from ..errors import GraderError
-from .sandbox import Limits, prepare_scratch, remove_tree, wrap
+from ..config import Limits
+from .sandbox import prepare_scratch, remove_tree, wrap
 
 START_TIMEOUT_S = 120  #: importing torch & co. on a busy machine
 REPLY_TIMEOUT_S = 60

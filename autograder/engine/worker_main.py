@@ -22,7 +22,7 @@ from ..results import UnitRequest
 def _started_host(config: dict, host):
     """The worker's zygote, (re)started if needed; None without a sandbox (or not alive when it
     could not start: the submission then gets a cold sandboxed kernel)."""
-    from .sandbox import Limits
+    from ..config import Limits
     from .warm import KernelHost, ZygoteError
 
     if not config["sandbox"] or (host is not None and host.alive()):

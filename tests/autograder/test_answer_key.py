@@ -14,7 +14,8 @@ import pytest
 import answer_key
 from autograder.flows import reuse
 from autograder.engine import templates
-from autograder.engine.sandbox import Limits, SandboxUnavailable, _masked, check_available, wrap
+from autograder.config import Limits
+from autograder.engine.sandbox import SandboxUnavailable, masked_paths, check_available, wrap
 from dlcourse.checks import fitting, hidden
 from tests.corpus.fitting import SOLUTION
 
@@ -103,8 +104,8 @@ def test_a_key_inside_a_mounted_folder_is_masked(tmp_path, monkeypatch):
     (environment / "course" / "answer_key").mkdir(parents=True)
     (environment / "course" / "answer_key" / "__init__.py").write_text("")
     monkeypatch.setattr(hidden, "_chosen", environment / "course" / "answer_key")
-    assert environment / "course" / "answer_key" in _masked([environment])
-    assert _masked([tmp_path / "elsewhere"]) == []
+    assert environment / "course" / "answer_key" in masked_paths([environment])
+    assert masked_paths([tmp_path / "elsewhere"]) == []
 
 
 def test_the_sandboxed_kernel_cannot_reach_the_key(tmp_path):

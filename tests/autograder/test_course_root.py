@@ -31,7 +31,8 @@ def copy_course(target: Path, parts: tuple[str, ...] = COURSE_PARTS) -> Path:
 
 def test_sandbox_imports_the_packages_the_grader_imported():
     """Does the kernel get a PYTHONPATH holding the folders the grader's own packages came from?"""
-    from autograder.engine.sandbox import Limits, package_search_path, wrap
+    from autograder.config import Limits
+    from autograder.engine.sandbox import package_search_path, wrap
 
     command = wrap(["python"], scratch=Path("/tmp/scratch"), limits=Limits(), uid=None)
     at = command.index("PYTHONPATH")

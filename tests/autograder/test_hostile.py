@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from autograder.flows.grade import grade
-from autograder.engine.sandbox import Limits
+from autograder.config import Limits
 from tests.autograder.hostile import FILES, HOSTILE, PERFECT
 from tests.paths import ROOT, tree_digest
 

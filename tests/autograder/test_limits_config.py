@@ -1,11 +1,11 @@
-"""Grading limits the nbgrader way: traits of sandbox.Limits, set in nbgrader_config.py or by the
+"""Grading limits the nbgrader way: traits of config.Limits, set in nbgrader_config.py or by the
 grade command's flags (generated from the traits); a flag wins over the course's setting."""
 
 from __future__ import annotations
 
 from autograder.cli import build_parser
 from autograder.config import course_limits
-from autograder.engine.sandbox import LIMIT_NAMES, Limits
+from autograder.config import LIMIT_NAMES, Limits
 
 
 def _course(tmp_path, config: str):

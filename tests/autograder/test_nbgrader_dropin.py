@@ -22,7 +22,8 @@ from autograder.inputs.intake import take_in
 from autograder.inputs.late import CoursePlugin, course_due_dates, course_policy
 from autograder.results import CellResult, SubmissionResult
 from autograder.engine.sanitize import sanitize
-from autograder.engine.unit import LEDGER_CELL, uses_ledger, verify_ledger
+from autograder.engine.scoring import uses_ledger, verify_ledger
+from dlcourse.checks.protocol import LEDGER_CELL
 from tests.autograder.nbgrader_fixtures import (FILES, Scenario, build, differences, file_hashes, grade_ours,
                                                 grade_stock, gradebook_view)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from autograder.results import CellResult, SubmissionResult
 from autograder.flows.reuse import assignment_fingerprint, code_fingerprint, load_current, record_path, save, unit_key
-from autograder.engine.sandbox import Limits
+from autograder.config import Limits
 from tests.autograder.tiny_course import write_source
 
 SETTINGS = {"limits": Limits().to_dict(), "sandbox": True}

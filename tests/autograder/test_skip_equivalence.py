@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from autograder.flows.grade import grade
-from autograder.engine.sandbox import Limits
+from autograder.config import Limits
 from autograder.engine.skipping import NOT_RUN_TEXT
 from tests.autograder.hostile import HOSTILE, PERFECT
 from tests.paths import ROOT

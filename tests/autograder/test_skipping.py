@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.engine.skipping import (MARK_KEY, NOT_RUN_TEXT, RESEED, SKIP_TAG, cell_names, plan, problems,
-                                 skip_cells)
+from autograder.engine.cell_names import cell_names
+from autograder.engine.skipping import MARK_KEY, NOT_RUN_TEXT, RESEED, SKIP_TAG, plan, problems, skip_cells
 
 
 def demo(source: str):

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder.results import STATUSES, ResultError, Status, SubmissionResult, UnitRequest
-from autograder.engine.unit import decide_status
+from autograder.engine.scoring import decide_status
 from dlcourse.checks.protocol import (FAILED, LEDGER_CELL, LEDGER_MARK, NOT_ATTEMPTED, NOT_RUN_YET, PASSED,
                                       combine, read_ledger, tampering, tampering_in)
 

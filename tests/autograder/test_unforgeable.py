@@ -18,7 +18,8 @@ import nbformat
 import pytest
 
 from autograder.flows.grade import grade
-from autograder.engine.sandbox import Limits, SandboxUnavailable, check_available, prepare_scratch, remove_tree
+from autograder.config import Limits
+from autograder.engine.sandbox import SandboxUnavailable, check_available, prepare_scratch, remove_tree
 from tests.autograder.hostile import PERFECT, _index
 from tests.paths import ROOT
 

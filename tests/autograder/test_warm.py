@@ -108,7 +108,7 @@ def test_a_kernel_that_never_ran_a_cell_is_reported_as_dead():
     from nbformat.v4 import new_code_cell, new_notebook
 
     from autograder.engine.kernel import GuardedExecute
-    from autograder.engine.unit import cell_messages
+    from autograder.engine.scoring import cell_messages
 
     test_meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "grade_id": "test_a",
                               "points": 1, "schema_version": 3}}
