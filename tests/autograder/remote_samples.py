@@ -1,4 +1,4 @@
-"""Functions a stand-in kernel calls in tests/autograder/test_remote.py (importable by another process)."""
+"""Functions a stand-in kernel calls in tests/autograder/trusted/test_remote.py (importable by another process)."""
 
 from __future__ import annotations
 

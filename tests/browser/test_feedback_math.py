@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from tests.autograder.test_math_offline import MARKDOWN, feedback_page
+from tests.autograder.engine.test_math_offline import MARKDOWN, feedback_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
