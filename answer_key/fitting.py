@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from dlcourse.checks._core import (call, case, expect_close, expect_raises, expect_scalar_close, expect_shape,
-                                   expect_tensor, fail, inputs_untouched, same_seed_case, seeded)
+                                   expect_tensor, fail, inputs_untouched, raises_case, same_seed_case, seeded)
 from dlcourse.checks.fitting import (EARLY_STOPPING_VECTORS, _as_int, _check_poly_values,
                                      _factorial_features, _gd_reference, _lstsq, _unpack_sgd,
                                      early_stopping_case, folds_case)
@@ -151,14 +151,9 @@ def fit_sgd(fit_sgd, *, X, y):
 
 
 def kfold_indices(kfold_indices):
-    checks = [folds_case(kfold_indices, n, k) for n, k in [(10, 10), (7, 3), (100, 3), (5, 2)]]
-    for n, k in [(10, 1), (4, 5)]:
-        @case(f"kfold_indices({n}, {k})")
-        def bad(n=n, k=k):
-            expect_raises(f"kfold_indices({n}, {k})", ValueError, kfold_indices, n, k,
-                          hint="K-fold needs 2 <= k <= n: raise ValueError otherwise")
-        checks.append(bad)
-    return checks
+    return [*(folds_case(kfold_indices, n, k) for n, k in [(10, 10), (7, 3), (100, 3), (5, 2)]),
+            *(raises_case(f"kfold_indices({n}, {k})", ValueError, kfold_indices, n, k,
+                          hint="K-fold needs 2 <= k <= n: raise ValueError otherwise") for n, k in [(10, 1), (4, 5)])]
 
 
 def cross_val_mse(cross_val_mse, *, X, y, check_value):

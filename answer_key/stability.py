@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from dlcourse.runtime import seeded_global
-from dlcourse.checks._core import call, case, expect_close, expect_raises, expect_tensor, fail, seeded
+from dlcourse.checks._core import call, case, expect_close, expect_raises, expect_tensor, fail, raises_case, seeded
 from dlcourse.checks.stability import (_TORCH_INIT, _as_floats, _autograd_derivative, _compare_grad_norms,
                                        _compare_stats, _expect_filled_in_place, _fill,
                                        _growth, _stats_of, depth_net, _unpack_stats, gain_case,
@@ -75,15 +75,10 @@ def tanh_grad(tanh_grad, *, x, activation, hint):
 # -- uniform_variance ----------------------------------------------------------------------------
 
 def uniform_variance(uniform_variance):
-    checks = [uniform_variance_case(uniform_variance, a, b)
-              for a, b in [(-0.5, 3.5), (1000.0, 1006.0), (-3, -1), (0.25, 0.5)]]
-    for a, b in [(1.0, 1.0), (2.0, -2.0)]:
-        @case(f"uniform_variance({a}, {b})")
-        def bad(a=a, b=b):
-            expect_raises(f"uniform_variance({a}, {b})", ValueError, uniform_variance, a, b,
-                          hint="U(a, b) needs a < b: raise ValueError otherwise")
-        checks.append(bad)
-    return checks
+    return [*(uniform_variance_case(uniform_variance, a, b)
+              for a, b in [(-0.5, 3.5), (1000.0, 1006.0), (-3, -1), (0.25, 0.5)]),
+            *(raises_case(f"uniform_variance({a}, {b})", ValueError, uniform_variance, a, b,
+                          hint="U(a, b) needs a < b: raise ValueError otherwise") for a, b in [(1.0, 1.0), (2.0, -2.0)])]
 
 
 # -- matrix_product_growth -----------------------------------------------------------------------
