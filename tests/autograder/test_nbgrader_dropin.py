@@ -199,14 +199,20 @@ def _result(course: Path, folder: Path) -> SubmissionResult:
                             sources={"p1.ipynb": str(folder / "p1.ipynb")})
 
 
+def _course_and_submission(template: Path, tmp_path: Path, submitted: str) -> tuple[Path, Path]:
+    """A copy of the two-notebook course, and foo's complete p1 in `submitted` (relative to tmp_path)."""
+    course = tmp_path / "course"
+    shutil.copytree(template, course)
+    folder = tmp_path / submitted
+    folder.mkdir(parents=True)
+    shutil.copyfile(FILES / C, folder / "p1.ipynb")
+    return course, folder
+
+
 def test_merge_keeps_manual_cells_for_manual_grading_and_writes_nothing_in_submitted(two_notebook_course, tmp_path):
     from autograder.outputs.gradebook import merge_results
 
-    course = tmp_path / "course"
-    shutil.copytree(two_notebook_course, course)
-    folder = course / "submitted" / "foo" / "ps1"
-    folder.mkdir(parents=True)
-    shutil.copyfile(FILES / C, folder / "p1.ipynb")
+    course, folder = _course_and_submission(two_notebook_course, tmp_path, "course/submitted/foo/ps1")
     shutil.copyfile(FILES / U, folder / "p1 copy.ipynb")
     before = file_hashes(course / "submitted")
     out = tmp_path / "out"
@@ -224,11 +230,7 @@ def test_merge_keeps_manual_cells_for_manual_grading_and_writes_nothing_in_submi
 def test_merge_from_another_folder_copies_each_notebook_under_its_release_name(two_notebook_course, tmp_path):
     from autograder.outputs.gradebook import merge_results
 
-    course = tmp_path / "course"
-    shutil.copytree(two_notebook_course, course)
-    folder = tmp_path / "subs" / "foo" / "ps1"
-    folder.mkdir(parents=True)
-    shutil.copyfile(FILES / C, folder / "p1.ipynb")
+    course, folder = _course_and_submission(two_notebook_course, tmp_path, "subs/foo/ps1")
     before = file_hashes(tmp_path / "subs")
     merge_results(course, tmp_path / "out", [_result(course, folder)])
     assert (course / "submitted/foo/ps1/p1.ipynb").read_bytes() == (folder / "p1.ipynb").read_bytes()
