@@ -78,7 +78,7 @@ class SubmissionResult:
     detail: str = ""                 #: what went wrong, for a status other than ok
     cells: list[CellResult] = field(default_factory=list)
     seconds: float = 0.0             #: wall time spent grading it
-    cell_seconds: float = 0.0        #: of which the kernel spent executing the notebook's cells
+    cell_seconds: float = 0.0        #: of which the kernel ran the cells and the grader the checks
     source: str = ""                 #: the submitted file, as found
     flags: list[str] = field(default_factory=list)  #: tampering found and repaired
     digest: str = ""                 #: sha256 of the submitted file

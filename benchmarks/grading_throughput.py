@@ -215,8 +215,7 @@ def run_ours(batch: Path, out: Path, workers: int, warm: bool = True, dask: str 
                         progress=True, keep_warm=keep_warm)
         wall = time.monotonic() - started
     executed = [r for r in results if r.cell_seconds > 0]
-    needed = [r.phases.get("cells_solution", 0) + r.phases.get("cells_test", 0) + r.phases.get("cells_other", 0)
-              for r in executed]
+    needed = [sum(r.phases.get(k, 0) for k in NEEDED) for r in executed]
     return {"wall_s": wall, "graded": len(executed),
             "phases": mean_dicts([r.phases for r in executed if r.phases]),
             "beyond_needed_cells_s": sorted(r.seconds - n for r, n in zip(executed, needed)),
@@ -424,7 +423,10 @@ def _load(report: dict, when: str) -> str:
     return ", ".join(f"{v:.1f}" for v in values) if values else "not recorded"
 
 
-PHASES = [("cells_solution", "answer cells (the student's code)"), ("cells_test", "test cells (the checks)"),
+#: the work a grade depends on: the student's cells, the test cells and the checks the grader evaluates
+NEEDED = ("cells_solution", "cells_test", "cells_other", "checks_grader")
+PHASES = [("cells_solution", "answer cells (the student's code)"), ("cells_test", "test cells (the kernel's part)"),
+          ("checks_grader", "checks evaluated by the grader (calls into the student's code included)"),
           ("cells_other", "other cells that ran (imports, self-check)"), ("cells_skipped", "skipped cells"),
           ("cells_grader", "grader's cells (seed, ledger, re-seeding)"), ("kernel_start", "kernel start"),
           ("kernel_stop", "kernel stop"), ("nbgrader_before", "nbgrader bookkeeping before execution"),
@@ -453,7 +455,7 @@ def where_time_goes(report: dict) -> list[str]:
     beyond = ours.get("beyond_needed_cells_s") or []
     if beyond:
         lines += ["", f"Per-notebook overhead beyond the cells the grade depends on (unit wall time − answer, "
-                      f"test and other cells that ran): median {beyond[len(beyond) // 2]:.2f} s, mean "
+                      f"test and other cells that ran − checks evaluated by the grader): median {beyond[len(beyond) // 2]:.2f} s, mean "
                       f"{sum(beyond) / len(beyond):.2f} s of worker time."]
     return lines + [""]
 

@@ -85,6 +85,8 @@ class GuardedExecute(Execute):
                              help="output kept per cell; the rest is dropped with a note").tag(config=True)
     #: monotonic times of the latest execution: start, first_cell, last_cell, end (see timing.py)
     marks: ClassVar[dict[str, float]] = {}
+    #: seconds the grader spent evaluating test-cell checks (calls into the kernel included), since reset
+    check_seconds: ClassVar[float] = 0.0
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -137,6 +139,7 @@ class GuardedExecute(Execute):
         finally:
             cell.source = official
         if test.statements and not any(o.output_type == "error" for o in cell.outputs):
+            started = time.monotonic()
             try:
                 verdict = verdicts.evaluate(test, self._fetch(test.names), self._session())
             except remote.KernelStopped as stopped:
@@ -146,6 +149,8 @@ class GuardedExecute(Execute):
                 cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue=reason,
                                                traceback=[f"CellTimeoutError: {reason}"]))
                 return cell, resources
+            finally:
+                GuardedExecute.check_seconds += time.monotonic() - started
             if verdict.outcomes:  # the notebook's self-check then shows the grader's outcomes
                 run_sync(self._run_silently)(
                     "for _o in " + repr(verdict.outcomes) + ":\n"

@@ -7,6 +7,8 @@
 - cells_solution, cells_test, cells_other: the kernel's time in answer cells, graded test cells,
   and ungraded cells that ran (imports, self-check, demos a submission needed); cells_grader:
   the grader's own seed and ledger cells and the seed code run in place of skipped cells;
+- checks_grader: the grader evaluating test cells' checks outside the kernel (verdicts.py), calls
+  into the student's code included;
 - cells_skipped: always 0 (skipped cells do not run); skipped: how many cells were skipped;
 - scoring: reading the executed notebook, restoring skipped cells, scoring; feedback: the HTML page.
 """

@@ -174,6 +174,7 @@ def grade_unit(request: UnitRequest, host=None) -> dict:
     api = NbGraderAPI(config=config)
     prepared = time.monotonic()
     clock.lap("prepare")
+    GuardedExecute.check_seconds = 0.0
     outcome = api.autograde(request.assignment, request.student_id, force=True, create=True)
     clock.split("cells", GuardedExecute.marks, "nbgrader_before", "nbgrader_after")
     if not outcome["success"]:
@@ -201,6 +202,8 @@ def grade_unit(request: UnitRequest, host=None) -> dict:
             why = f"{name}: {problems[name]}" if name in problems else f"{name} was not submitted"
             cells_by_notebook[name] = [CellResult(cell_key(name, g, several), 0.0, p, False, why)
                                        for g, p in cells.items()]
+    breakdown["checks_grader"] = GuardedExecute.check_seconds
+    result.cell_seconds += GuardedExecute.check_seconds  # the checks are work the grade depends on
     result.cells = [cell for name in request.cells for cell in cells_by_notebook[name]]
     for cell in result.cells:
         what = tampering_in(cell.message)
