@@ -7,13 +7,15 @@ OUT    ?= grading-out
 DEMO   := demo-out
 GRADESCOPE := gradescope
 
-.PHONY: help setup release demo test test-fast lint lab grade bench solutions gradescope clean
+.PHONY: help setup setup-zh release translations demo test test-fast lint lab grade bench solutions gradescope clean
 
 help:
 	@echo "make demo               grade examples/submissions in a scratch course, into $(DEMO)/ (your gradebook untouched)"
 	@echo "make test               the whole test suite"
 	@echo "make lint               ruff, with the configuration in pyproject.toml (the suite runs it too)"
-	@echo "make lab                JupyterLab on the course"
+	@echo "make lab                JupyterLab on the course (make lab LANG=zh: the Chinese start page)"
+	@echo "make setup-zh           also JupyterLab's Chinese language pack (optional)"
+	@echo "make translations       rebuild the Chinese editions (notebooks/zh/, release/<id>/zh/) from i18n/zh/"
 	@echo "make release            regenerate release/ (and the example submissions) from source/"
 	@echo "make grade DIR=folder   autograde a folder or .zip of submissions into OUT=$(OUT)/"
 	@echo "make bench              measure notebook runtimes and explorer updates (benchmarks/results/)"
@@ -54,8 +56,22 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# LANG=zh (or a zh_* locale): the Chinese start page, and JupyterLab in Chinese if the pack is installed
+ZH_LAB := $(filter zh%,$(LANG))
 lab: $(STAMP)
+ifeq ($(ZH_LAB),)
 	$(BIN)/jupyter lab
+else
+	mkdir -p .jupyter-zh/@jupyterlab/translation-extension
+	echo '{"locale": "zh_CN"}' > .jupyter-zh/@jupyterlab/translation-extension/plugin.jupyterlab-settings
+	env LANG=C.UTF-8 JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter-zh $(BIN)/jupyter lab notebooks/zh/00_start_here.ipynb
+endif
+
+setup-zh: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,zh]'
+
+translations: $(STAMP)
+	$(BIN)/python -m autograder translate build
 
 grade: $(STAMP)
 	@test -n "$(DIR)" || { echo "usage: make grade DIR=path/to/submissions [OUT=folder]"; exit 2; }

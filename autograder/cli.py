@@ -1,4 +1,4 @@
-"""Command line: `python -m autograder {release,grade,export,gradescope,validate,stop,solutions}` (also `dlcourse-grade`).
+"""Command line: `python -m autograder {release,grade,export,gradescope,validate,stop,solutions,translate}` (also `dlcourse-grade`).
 
 Exit codes: 0 the command completed (a submission that scored 0 is still a completed batch),
 1 the run failed (or, for validate, a check failed), 2 a usage or configuration error.
@@ -24,9 +24,35 @@ def _release(args) -> int:
     from .config import find_course_root
     from .flows.release import release
 
-    ids = release(root=find_course_root(args.root), assignment_ids=args.assignments or None)
-    print(f"released {', '.join(ids)} into {find_course_root(args.root) / 'release'}")
+    from .flows.translate import LANGUAGES, build
+
+    root = find_course_root(args.root)
+    ids = release(root=root, assignment_ids=args.assignments or None)
+    print(f"released {', '.join(ids)} into {root / 'release'}")
+    for lang in LANGUAGES:
+        editions = build(root, lang, only="release")
+        print(f"built {len(editions)} {lang} edition(s): release/<id>/{lang}/<id>.ipynb")
     return 0
+
+
+def _translate(args) -> int:
+    from .config import find_course_root
+    from .flows import translate
+
+    root = find_course_root(args.root)
+    if args.action == "build":
+        editions = translate.build(root, args.lang)
+        print(f"built {len(editions)} {args.lang} edition(s), e.g. {editions[0].relative_to(root)}")
+        return 0
+    chosen = [nb for nb in translate.sources(root) if not args.notebooks or
+              any(nb.resolve() == Path(n).resolve() for n in args.notebooks)]
+    if args.action in ("skeleton", "stamp"):
+        for notebook in chosen:
+            print(getattr(translate, args.action)(root, notebook, args.lang).relative_to(root))
+        return 0
+    found = [p for notebook in chosen for p in translate.problems(root, notebook, args.lang)]
+    print("\n".join(found) if found else f"every {args.lang} translation is complete and current")
+    return 1 if found else 0
 
 
 def _grade(args) -> int:
@@ -64,10 +90,16 @@ def _validate(args) -> int:
     path = Path(args.notebook)
     if not path.is_file():
         raise NotFound(f"{path} not found: pass the path of your .ipynb file")
+    import nbformat
+
+    from dlcourse.i18n import language_of, localize, notebook_language
+
     outcomes = validate(path, cell_timeout=args.cell_timeout, quick=args.quick)
-    print(format_outcomes(outcomes))
-    if args.quick:
-        print("(quick: the demo cells were not run, as when grading; validate without --quick runs them too)")
+    with language_of(notebook_language(nbformat.read(path, as_version=4))):  # the notebook's language
+        print(format_outcomes(outcomes))
+        if args.quick:
+            print(localize("(quick: the demo cells were not run, as when grading; "
+                           "validate without --quick runs them too)"))
     return 0 if outcomes and all(o.passed for o in outcomes) else 1
 
 
@@ -157,6 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     stop = add_command("stop", help="stop the warm workers kept after grade (--keep-warm)")
     stop.set_defaults(run=_stop)
+
+    translate = add_command("translate", help="translated editions: status, skeleton, build")
+    translate.add_argument("action", choices=("status", "skeleton", "stamp", "build"),
+                           help="status: what is missing or stale; skeleton: add blocks for new cells; "
+                                "stamp: mark the translations current (after updating them); "
+                                "build: write notebooks/<lang>/ and release/<id>/<lang>/")
+    translate.add_argument("notebooks", nargs="*", help="English notebooks (default: all)")
+    translate.add_argument("--lang", default="zh", help="language (default zh)")
+    translate.add_argument("--root", default=".", help="the course folder (default: found from here)")
+    translate.set_defaults(run=_translate)
 
     solutions = add_command("solutions", help="write the notebooks with solutions, without hidden tests")
     solutions.add_argument("--out", default=None, help="output folder (default: solutions/ in the course)")

@@ -24,6 +24,8 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Dict, Int, Unicode
 
+from dlcourse.i18n import language_of, notebook_language
+
 from .quickclient import QuickKernelManager
 from ..config import Limits
 from .sandbox import prepare_scratch, wrap
@@ -102,7 +104,8 @@ class GuardedExecute(Execute):
         GuardedExecute.marks = {"start": time.monotonic()}
         self._calls = None  #: the kernel's call server (a new kernel per notebook)
         try:
-            return self._execute_guarded(nb, resources, km)
+            with language_of(notebook_language(nb)):  # the checks' messages in the notebook's language
+                return self._execute_guarded(nb, resources, km)
         finally:
             if self._replies:
                 shutil.rmtree(self._replies, ignore_errors=True)

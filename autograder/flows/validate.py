@@ -19,6 +19,8 @@ import nbformat
 from dlcourse.checks.protocol import (FAILED, LEDGER_CELL, NOT_ATTEMPTED, NOT_RUN, PASSED, SIGNS,
                                       CheckStatus, combine, read_ledger)
 
+from dlcourse.i18n import localize
+
 from ..errors import UsageError
 from ..config import CELL_TIMEOUT_S
 from ..engine.quickclient import QuickKernelManager
@@ -125,10 +127,10 @@ def format_outcomes(outcomes: list[CheckOutcome]) -> str:
     """One line per check (passed, failed with its message, not attempted, not run), then a total."""
     lines = []
     for o in outcomes:
-        lines.append(f"{SIGNS[o.status]} {o.grade_id} ({o.points:g} pt): {o.status}")
+        lines.append(localize(f"{SIGNS[o.status]} {o.grade_id} ({o.points:g} pt): {o.status}"))
         if o.status in (FAILED, NOT_RUN):
             lines.append(f"     {o.message}")
     counts = {status: sum(o.status == status for o in outcomes) for status in SIGNS}
     total = f"{counts[PASSED]}/{len(outcomes)} checks passed"
     rest = ", ".join(f"{counts[s]} {s}" for s in (FAILED, NOT_ATTEMPTED, NOT_RUN) if counts[s])
-    return "\n".join(lines + [total + (f" ({rest})" if rest else "")])
+    return "\n".join(lines + [localize(total + (f" ({rest})" if rest else ""))])

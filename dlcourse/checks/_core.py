@@ -20,9 +20,10 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional
 
+from ..i18n import localize
 from .forbid import Forbidden, ForbiddenCall, forbidding
-from .protocol import (FAILED, NOT_ATTEMPTED, PASSED, SUITE_STATUSES, CheckStatus, NotAnsweredYet,
-                       execution_count, tampering)
+from .protocol import (FAILED, NOT_ATTEMPTED, PASSED, SUITE_STATUSES, TAMPERING_MARK, CheckStatus,
+                       NotAnsweredYet, execution_count, tampering)
 
 Case = Callable[[], None]
 
@@ -208,12 +209,20 @@ def run_suite(name: str, cases: Sequence[Case], forbidden: Forbidden | None = No
         if forbidden is not None:
             _RULES.pop()
     if message:
+        message = _localized(message)
         _record(name, status, message)
         raise AssertionError(message)
     _LEDGER.append((name, execution_count()))
     _record(name, PASSED)
-    print(f"✅ {name}: {len(cases)}/{len(cases)} checks passed")
+    print(localize(f"✅ {name}: {len(cases)}/{len(cases)} checks passed"))
     return True
+
+
+def _localized(message: str) -> str:
+    """`message` in the chosen language (dlcourse.i18n); a tampering mark stays as it is, since
+    the grader recognises a finding by it."""
+    before, mark, after = message.partition(TAMPERING_MARK)
+    return localize(before) + mark + localize(after) if mark else localize(message)
 
 
 _GUARDS: list[tuple[str, tuple]] = []  #: the guards active now, as (module:name, arguments)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from ..i18n import localize
 from ._core import SuiteOutcome, outcomes
 from .protocol import FAILED, NOT_RUN_YET, PASSED, SIGNS, CheckStatus, combine
 
@@ -119,30 +120,37 @@ def exercise_status(exercise: Exercise, latest: dict[str, SuiteOutcome]) -> Exer
 def _one_line(message: str, suites: tuple[str, ...]) -> str:
     line = (message.strip().splitlines() or [""])[0]
     for suite in suites:  # the row already names the exercise
-        if line.startswith(f"{suite}: "):
-            line = line[len(suite) + 2:]
+        for prefix in (f"{suite}: ", f"{suite}："):  # English, Chinese
+            if line.startswith(prefix):
+                line = line[len(prefix):]
     return line if len(line) <= MESSAGE_CHARS else line[:MESSAGE_CHARS - 1].rstrip() + "…"
 
 
 def format_summary(assignment: str, statuses: list[ExerciseStatus]) -> str:
     """The table: one row per exercise, then the total."""
-    width = max(len(f"{s.exercise.label}  {' + '.join(s.exercise.suites)}") for s in statuses)
+    width = max(len(f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}") for s in statuses)
     grading = os.environ.get("NBGRADER_EXECUTION") == "autograde"
-    lines = [f"Self-check of {assignment}, from the latest run of each check cell"
-             + (" (hidden checks included):" if grading else ":")]
+    lines = [localize(f"Self-check of {assignment}, from the latest run of each check cell"
+                      + (" (hidden checks included):" if grading else ":"))]
     for s in statuses:
-        name = f"{s.exercise.label}  {' + '.join(s.exercise.suites)}"
-        lines.append(f"  {name:<{width}}  {SIGNS[s.status]} {s.status}")
+        name = f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}"
+        lines.append(f"  {name:<{width}}  {SIGNS[s.status]} {localize(s.status)}")
         if s.message:
             lines.append(f"      {s.message}")
     passed = sum(s.status == PASSED for s in statuses)
-    lines.append(f"{passed}/{len(statuses)} exercises pass.")
+    total = [f"{passed}/{len(statuses)} exercises pass."]
     if passed == len(statuses):
-        lines[-1] += " Well done!" + ("" if grading else
-                                      " Hidden checks with other inputs run when your notebook is graded.")
+        total += ["Well done!"] + ([] if grading else ["Hidden checks with other inputs run when your notebook is graded."])
     elif any(s.status == NOT_RUN for s in statuses):
-        lines[-1] += " Run a check cell to update its row."
+        total += ["Run a check cell to update its row."]
+    lines.append(localize(total[0]) + "".join(_sentence(t) for t in total[1:]))
     return "\n".join(lines)
+
+
+def _sentence(text: str) -> str:
+    """A sentence appended to the total line: separated by a space in English, none in Chinese."""
+    translated = localize(text)
+    return translated if translated != text else " " + text
 
 
 def summary(assignment: str) -> None:
@@ -150,10 +158,10 @@ def summary(assignment: str) -> None:
     try:
         exercises = REGISTRY.get(assignment)
         if exercises is None:
-            print(f"No self-check for {assignment!r}; known assignments: {', '.join(REGISTRY)}.")
+            print(localize(f"No self-check for {assignment!r}; known assignments: {', '.join(REGISTRY)}."))
             return
         latest = outcomes()
         print(format_summary(assignment, [exercise_status(e, latest) for e in exercises]))
     except Exception as error:  # a summary must never break the notebook or its grading
-        print(f"The self-check summary could not be computed ({type(error).__name__}: {error}); "
-              "the check cells above still tell you what passed.")
+        print(localize(f"The self-check summary could not be computed ({type(error).__name__}: {error}); "
+                       "the check cells above still tell you what passed."))
