@@ -25,8 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 20.0
 
 
-def time_notebook(path: Path) -> float:
+def time_notebook(path: Path, lang: str = "en") -> float:
+    """Seconds to run the notebook at `path` top to bottom; `lang` "zh": its Chinese edition (an
+    assignment's with the solutions: its source notebook, translated)."""
     nb = nbformat.read(path, as_version=4)
+    if lang != "en":
+        from autograder.flows.translate import read_blocks, translate_notebook, translation_path
+
+        nb = translate_notebook(nb, read_blocks(translation_path(ROOT, path, lang)), lang)
     started = time.perf_counter()
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL)
@@ -36,11 +42,14 @@ def time_notebook(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--languages", nargs="+", default=["en", "zh"], help="editions to time (default: en zh)")
     args = parser.parse_args()
     rows = []
-    for path in sorted((ROOT / "source").glob("*/*.ipynb")) + sorted((ROOT / "notebooks").glob("*.ipynb")):
-        times = [time_notebook(path) for _ in range(args.repeat)]
-        rows.append({"notebook": str(path.relative_to(ROOT)), "median_s": round(statistics.median(times), 2),
+    paths = sorted((ROOT / "source").glob("*/*.ipynb")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for lang, path in [(lang, path) for lang in args.languages for path in paths]:
+        times = [time_notebook(path, lang) for _ in range(args.repeat)]
+        label = str(path.relative_to(ROOT)) + ("" if lang == "en" else f" ({lang} edition)")
+        rows.append({"notebook": label, "median_s": round(statistics.median(times), 2),
                      "max_s": round(max(times), 2), "runs": len(times)})
         print(f"{rows[-1]['notebook']}: median {rows[-1]['median_s']} s, max {rows[-1]['max_s']} s",
               file=sys.stderr)

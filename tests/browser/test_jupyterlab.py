@@ -95,3 +95,34 @@ def test_nbgrader_validate_button_and_assignment_list(lab, page, artifacts):
     fetched.wait_for(timeout=30_000)
     page.screenshot(path=str(artifacts / "nbgrader-assignment-list.png"))
     assert (lab.root / "01_fitting" / "01_fitting.ipynb").is_file(), "Fetch copied nothing"
+
+
+ZH_COMPANION = "notebooks/zh/03_dropout.ipynb"
+ZH_RELEASE_NOTEBOOK = "release/01_fitting/zh/01_fitting.ipynb"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_chinese_companion_runs_and_speaks_chinese(lab, page, artifacts):
+    """Run All on a Chinese companion: Chinese text, no error, every plot drawn (Chinese labels)."""
+    tab = NotebookTab(page, lab.url, lab.root, ZH_COMPANION)
+    tab.run_all(timeout_ms=300_000)
+    tab.screenshot(artifacts / "zh-companion-ran.png")
+    nb = tab.save()
+    errors = error_outputs(nb)
+    assert not errors, f"{ZH_COMPANION} shows errors:\n{_describe(nb, errors)}"
+    language_cell = next(cell for cell in nb.cells if cell.get("id") == "use-language")
+    assert "检查信息和图表现在使用中文" in "".join(o.get("text", "") for o in language_cell.outputs)
+    problems = plot_problems(nb, tab.rendered_cells())
+    assert not problems, "plots not drawn:\n" + "\n".join(problems)
+
+
+def test_chinese_assignment_check_fails_in_chinese(lab, page, artifacts):
+    """Run the Chinese 01_fitting stub cell by cell: the checks fail with Chinese messages."""
+    tab = NotebookTab(page, lab.url, lab.root, ZH_RELEASE_NOTEBOOK)
+    tab.run_each_code_cell(timeout_per_cell_ms=120_000)
+    tab.screenshot(artifacts / "zh-release-01_fitting.png")
+    nb = tab.save()
+    failed_checks = [evalue for _, ename, evalue in error_outputs(nb) if ename == "AssertionError"]
+    assert failed_checks, "no check failed on the Chinese stub"
+    assert all(CHINESE.search(evalue) for evalue in failed_checks), failed_checks
+    assert any("还没有实现" in evalue for evalue in failed_checks), failed_checks
