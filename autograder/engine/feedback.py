@@ -3,11 +3,16 @@ exporter compiles nbconvert's Jinja templates once per process, not once per pag
 
 from __future__ import annotations
 
+import re
+
 import jinja2
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from dlcourse.i18n import localize, notebook_language
+
 from ..cells import is_test_cell, strip_ansi
 from .math_offline import OfflineMathHTMLExporter
+from .skipping import NOT_RUN_TEXT
 
 __all__ = ["FeedbackExporter", "ScrubTestTracebacks", "strip_ansi"]
 
@@ -46,13 +51,35 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
 TEMPLATE_BYTECODE = MemoryBytecodeCache()
 
 
+#: the words of nbgrader's feedback template (feedback/index.html.j2), as they appear in the page
+PAGE_WORDS = ("Score", "Test cell", "Coding free-response", "Written response", "Task",
+              "Late submission penalty", "Student's answer", "Top", "Comments")
+
+
+def localize_page(page: str, lang: str) -> str:
+    """The feedback page's own words (nbgrader's template) and the skipped cells' note in `lang`."""
+    if lang == "en":
+        return page
+    for word in PAGE_WORDS:
+        translated = localize(word, lang)
+        if translated != word:
+            page = re.sub(rf"(?<=[>(\s]){re.escape(word)}(?=[:<)])", translated, page)
+    note = NOT_RUN_TEXT.strip()
+    return page.replace(note, localize(note, lang))
+
+
 class FeedbackExporter(OfflineMathHTMLExporter):
-    """The feedback page's exporter (`c.GenerateFeedback.exporter_class`): offline math, and one
-    compilation of each template per process. nbgrader builds a new exporter, and so a new Jinja
-    environment, for every page; their environments share one bytecode cache."""
+    """The feedback page's exporter (`c.GenerateFeedback.exporter_class`): offline math, one
+    compilation of each template per process (nbgrader builds a new exporter, and so a new Jinja
+    environment, for every page; their environments share one bytecode cache), and the page's
+    words in the notebook's language (dlcourse.i18n)."""
 
     @property
     def environment(self) -> jinja2.Environment:
         environment = super().environment
         environment.bytecode_cache = TEMPLATE_BYTECODE
         return environment
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        return localize_page(page, notebook_language(nb)), resources

@@ -129,7 +129,8 @@ def format_outcomes(outcomes: list[CheckOutcome]) -> str:
     for o in outcomes:
         lines.append(localize(f"{SIGNS[o.status]} {o.grade_id} ({o.points:g} pt): {o.status}"))
         if o.status in (FAILED, NOT_RUN):
-            lines.append(f"     {o.message}")
+            # a failure's message comes from the kernel, already in the notebook's language
+            lines.append(f"     {localize(o.message) if o.status == NOT_RUN else o.message}")
     counts = {status: sum(o.status == status for o in outcomes) for status in SIGNS}
     total = f"{counts[PASSED]}/{len(outcomes)} checks passed"
     rest = ", ".join(f"{counts[s]} {s}" for s in (FAILED, NOT_ATTEMPTED, NOT_RUN) if counts[s])

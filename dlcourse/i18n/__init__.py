@@ -17,7 +17,7 @@ import contextlib
 import os
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
@@ -95,21 +95,28 @@ def catalog(lang: str) -> tuple[dict[str, str], tuple[_Entry, ...]]:
     return exact, tuple(sorted(entries, key=lambda e: -e.literal))
 
 
-def localize(text: str, lang: str | None = None, _depth: int = 0) -> str:
+def localize(text: str, lang: str | None = None) -> str:
     """`text` in `lang` (default: the current language); English when no catalog entry matches."""
     lang = lang or _CURRENT[0]
-    if lang == "en" or not text or _depth > _MAX_DEPTH:
+    if lang == "en" or not _has_words(text):  # numbers, tick labels, formulas: nothing to translate
+        return text
+    return _localized(text, lang, 0)
+
+
+@lru_cache(maxsize=8192)
+def _localized(text: str, lang: str, _depth: int) -> str:
+    if _depth > _MAX_DEPTH:
         return text
     exact, entries = catalog(lang)
     if text in exact:
         return exact[text]
     stripped = text.strip()
     if stripped != text and stripped:
-        return text.replace(stripped, localize(stripped, lang, _depth), 1)
+        return text.replace(stripped, _localized(stripped, lang, _depth), 1)
     for entry in entries:
         match = entry.regex.fullmatch(text)
         if match:
-            values = {key: value if key in VERBATIM else localize(value, lang, _depth + 1)
+            values = {key: value if key in VERBATIM or not _has_words(value) else _localized(value, lang, _depth + 1)
                       for key, value in match.groupdict().items()}
             return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group()), entry.template)
     _note_missing(text, lang)
@@ -124,8 +131,12 @@ def _note_missing(text: str, lang: str) -> None:
             file.write(repr(text) + "\n")
 
 
+_MATH = re.compile(r"\$[^$]*\$")
+
+
 def _has_words(text: str) -> bool:
-    return re.search(r"[A-Za-z]{3,}", text) is not None
+    """Has `text` a word outside $math$ (a tick label such as $\\mathdefault{10^{-3}}$ has none)?"""
+    return bool(text) and re.search(r"[A-Za-z]{2,}", _MATH.sub("", text)) is not None
 
 
 __all__ = ["use_language", "language", "language_of", "localize", "notebook_language"]

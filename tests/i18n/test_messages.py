@@ -72,3 +72,43 @@ def test_use_language_switches_and_rejects_unknown_languages(capsys):
     finally:
         use_language("en")
     assert language() == "en"
+
+
+def _summary_and_outcomes():
+    """format_summary (a failed, a passed, a not-attempted exercise and one not run yet) and
+    format_outcomes (one test cell of each status), as a zh notebook shows them."""
+    from autograder.flows.validate import CheckOutcome, format_outcomes
+    from dlcourse.checks.protocol import FAILED, NOT_ATTEMPTED, NOT_RUN, NOT_RUN_YET, PASSED
+    from dlcourse.checks.selfcheck import REGISTRY, ExerciseStatus, format_summary
+
+    failure = "mse(y_hat, y): expected 1.17689, got 9.41508. Hint: do not call .item() or float() on the result"
+    exercises = REGISTRY["01_fitting"]
+
+    def rendered(lang):  # a failure's message is rendered by run_suite, in the notebook's language
+        with language_of(lang):
+            statuses = [ExerciseStatus(exercises[0], PASSED, ""),
+                        ExerciseStatus(exercises[1], FAILED, localize(failure)),
+                        ExerciseStatus(exercises[3], NOT_ATTEMPTED, ""),
+                        ExerciseStatus(exercises[4], NOT_RUN_YET, "")]
+            outcomes = [CheckOutcome("test_poly_features", 2.0, PASSED, ""),
+                        CheckOutcome("test_mse", 1.5, FAILED, localize(f"mse: {failure}")),
+                        CheckOutcome("test_fit_sgd", 3.0, NOT_ATTEMPTED, ""),
+                        CheckOutcome("test_select_degree", 1.0, NOT_RUN,
+                                     "not run (an earlier cell timed out or the kernel died)")]
+            return (format_summary("01_fitting", statuses), format_summary("01_fitting", statuses[:1]),
+                    format_outcomes(outcomes), format_outcomes(outcomes[:1]))
+
+    return rendered("en"), rendered("zh")
+
+
+def test_the_self_check_and_validate_speak_chinese(monkeypatch):
+    for grading in ("validate", "autograde"):  # the summary's header differs when grading
+        monkeypatch.setenv("NBGRADER_EXECUTION", grading)
+        english, chinese = _summary_and_outcomes()
+        for en, zh in zip(english, chinese):
+            assert english_left(zh) == [], zh
+            assert numbers(en) == numbers(zh), (en, zh)
+        summary, passed_only, outcomes, all_passed = chinese
+        assert "练习 1" in summary and "问题 1" in summary and "未通过" in summary and "未作答" in summary
+        assert "做得好" in passed_only and "1/4" in outcomes and "未运行" in outcomes and "尚未运行" in summary
+        assert "test_mse" in outcomes and "1/1" in all_passed
