@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import warnings
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -10,8 +12,9 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from dlcourse.i18n import language_of  # noqa: E402
+from dlcourse.i18n import language_of, localize  # noqa: E402
 from dlcourse.i18n.figures import FONT_FAMILY, add_cjk_font, localize_figures  # noqa: E402
+from tests.i18n.message_tools import english_left, numbers  # noqa: E402
 
 CHINESE = "训练误差与泛化误差：暂退法（dropout）"
 
@@ -55,3 +58,22 @@ def test_figure_texts_follow_the_language(lang, expected):
         fig.canvas.draw()
     assert ax.get_title() == expected
     plt.close(fig)
+
+
+FIGURE_TEXTS = Path(__file__).with_name("figure_texts.txt")  #: the notebooks' figure texts, one repr a line
+
+
+def _figure_texts() -> list[str]:
+    return [ast.literal_eval(line) for line in FIGURE_TEXTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_every_figure_text_renders_in_chinese():
+    """Titles, labels and legends of the notebooks' plots: no English left, the same numbers, and a
+    redraw (which localizes the already translated text) changes nothing."""
+    texts = _figure_texts()
+    assert len(texts) >= 200
+    rendered = [(en, localize(en, "zh")) for en in texts]
+    assert [f"{en!r} -> {zh!r}" for en, zh in rendered if english_left(zh)] == []
+    assert [f"{en!r} -> {zh!r}" for en, zh in rendered if numbers(en) != numbers(zh)] == []
+    assert [f"{en!r} -> {zh!r}" for en, zh in rendered if localize(zh, "zh") != zh] == []
+    assert english_left("train vs test error") != [], "the check can fail: English left untranslated"
