@@ -32,10 +32,10 @@ def test_second_run_reuses_the_template(course, tmp_path, monkeypatch):
 def test_changed_source_gets_a_new_template(course, tmp_path):
     first = cached_template(course, "01_fitting", tmp_path / "scratch1")
     notebook = course / "source" / "01_fitting" / "01_fitting.ipynb"
-    notebook.write_text(notebook.read_text().replace("Underfitting, overfitting", "Under- and overfitting"))
+    notebook.write_text(notebook.read_text().replace("# 01 · Underfitting", "# 01 · Under-fitting"))
     second = cached_template(course, "01_fitting", tmp_path / "scratch2")
     assert second.folder != first.folder
-    assert "Under- and overfitting" in (second.folder / "release" / "01_fitting" / "01_fitting.ipynb").read_text()
+    assert "# 01 · Under-fitting" in (second.folder / "release" / "01_fitting" / "01_fitting.ipynb").read_text()
 
 
 def test_gradebook_stamped_in_process_as_by_alembic(tmp_path, monkeypatch):
