@@ -66,6 +66,9 @@ def preload() -> None:
     import dlcourse.plot  # noqa: F401
     import dlcourse.labs.fitting  # noqa: F401
     import dlcourse.models  # noqa: F401
+    from dlcourse.i18n import LANGUAGES, catalog
+    for lang in LANGUAGES[1:]:  # the message catalogs, parsed once (a Chinese notebook's kernel needs them)
+        catalog(lang)
     # not dlcourse.checks: its integrity snapshot must see the kernel's builtins (exit, display, ...),
     # so it is taken in the kernel; and not the labs, which import the checks
 
