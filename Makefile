@@ -90,5 +90,5 @@ gradescope: $(STAMP)
 # only what make generated and can regenerate: grades (gradebook.db, submitted/, autograded/,
 # feedback/, $(OUT)/) are never deleted here
 clean:
-	rm -rf $(DEMO) solutions $(GRADESCOPE) benchmarks/out .pytest_cache
+	rm -rf $(DEMO) solutions $(GRADESCOPE) benchmarks/out .pytest_cache .jupyter-zh
 	@echo "kept: gradebook.db, submitted/, autograded/, feedback/ and $(OUT)/ (grades: delete them yourself if you mean to)"

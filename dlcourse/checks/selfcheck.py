@@ -11,6 +11,7 @@ with the source notebooks.
 from __future__ import annotations
 
 import os
+import unicodedata
 from typing import NamedTuple
 
 from ..i18n import localize
@@ -128,13 +129,13 @@ def _one_line(message: str, suites: tuple[str, ...]) -> str:
 
 def format_summary(assignment: str, statuses: list[ExerciseStatus]) -> str:
     """The table: one row per exercise, then the total."""
-    width = max(len(f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}") for s in statuses)
+    width = max(_width(f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}") for s in statuses)
     grading = os.environ.get("NBGRADER_EXECUTION") == "autograde"
     lines = [localize(f"Self-check of {assignment}, from the latest run of each check cell"
                       + (" (hidden checks included):" if grading else ":"))]
     for s in statuses:
         name = f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}"
-        lines.append(f"  {name:<{width}}  {SIGNS[s.status]} {localize(s.status)}")
+        lines.append(f"  {name}{' ' * (width - _width(name))}  {SIGNS[s.status]} {localize(s.status)}")
         if s.message:
             lines.append(f"      {s.message}")
     passed = sum(s.status == PASSED for s in statuses)
@@ -145,6 +146,11 @@ def format_summary(assignment: str, statuses: list[ExerciseStatus]) -> str:
         total += ["Run a check cell to update its row."]
     lines.append(localize(total[0]) + "".join(_sentence(t) for t in total[1:]))
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a monospace font: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _sentence(text: str) -> str:

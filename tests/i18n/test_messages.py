@@ -112,3 +112,17 @@ def test_the_self_check_and_validate_speak_chinese(monkeypatch):
         assert "练习 1" in summary and "问题 1" in summary and "未通过" in summary and "未作答" in summary
         assert "做得好" in passed_only and "1/4" in outcomes and "未运行" in outcomes and "尚未运行" in summary
         assert "test_mse" in outcomes and "1/1" in all_passed
+
+
+def test_the_chinese_self_check_table_lines_up():
+    """The status column starts at the same monospace column in every row, whatever mix of Chinese
+    (two columns a character) and Latin labels the rows have."""
+    from dlcourse.checks.protocol import PASSED, SIGNS
+    from dlcourse.checks.selfcheck import REGISTRY, Exercise, ExerciseStatus, _width, format_summary
+
+    exercises = [*REGISTRY["01_fitting"][:2], Exercise("Bonus", "test_bonus", ("bonus",))]
+    with language_of("zh"):
+        table = format_summary("01_fitting", [ExerciseStatus(e, PASSED, "") for e in exercises])
+    rows = table.splitlines()[1:-1]
+    columns = {_width(row[:row.index(SIGNS[PASSED])]) for row in rows}
+    assert len(rows) == 3 and len(columns) == 1, table
