@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import nbformat
 import pytest
 
@@ -75,3 +78,16 @@ def test_the_edition_switches_the_language_after_the_imports(tmp_path):
     assert [c.source for c in edition.cells][0] == "缩小"
     assert edition.cells[2].id == translate.LANGUAGE_CELL_ID and 'use_language("zh")' in edition.cells[2].source
     assert edition.metadata["dlcourse"]["language"] == "zh"
+
+
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$", re.S)
+
+
+@pytest.mark.parametrize("notebook", translate.sources(ROOT), ids=_name)
+def test_a_translation_keeps_every_formula(notebook):
+    """The same formulas ($...$, $$...$$), character for character, in each cell and its translation."""
+    blocks = translate.read_blocks(translate.translation_path(ROOT, notebook, "zh"))
+    changed = [cell.id for cell in nbformat.read(notebook, as_version=4).cells
+               if cell.cell_type == "markdown" and cell.id in blocks
+               and Counter(_MATH.findall(cell.source)) != Counter(_MATH.findall(blocks[cell.id].text))]
+    assert changed == []
