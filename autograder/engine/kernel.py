@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
@@ -29,9 +29,11 @@ from dlcourse.i18n import language_of, notebook_language
 from .quickclient import QuickKernelManager
 from ..config import Limits
 from .sandbox import prepare_scratch, wrap
-from ..trusted import remote, verdicts
 from ..cells import has_meta, is_test_cell
 from .warm import ZygoteProcess
+
+if TYPE_CHECKING:
+    from ..trusted import remote
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
@@ -135,6 +137,8 @@ class GuardedExecute(Execute):
 
     def _grade_test_cell(self, cell, resources, index):
         """Run what the kernel may see of a test cell, then the statements the grader evaluates."""
+        from ..trusted import remote, verdicts  # torch & the checks: the worker's, not every config reader's
+
         test, official = verdicts.plan(cell.source), cell.source
         cell.source = test.kernel_source  # hidden checks the grader evaluates never reach the kernel
         try:
@@ -174,6 +178,8 @@ class GuardedExecute(Execute):
             run_sync(self._run_silently)(
                 f"__import__('autograder.trusted.agent_calls', fromlist=['serve']).serve({str(self._calls)!r})")
         timeout = self.timeout if self.timeout and self.timeout > 0 else None
+        from ..trusted import remote
+
         return remote.Session(remote.KernelChannel(self._calls, timeout, self._interrupt_calls, self._check_alive))
 
     def _interrupt_calls(self) -> None:
@@ -194,6 +200,8 @@ class GuardedExecute(Execute):
         if not names:
             return {}
         reply = self._exchange_folder() / f".reply-{secrets.token_hex(8)}.json"
+        from ..trusted import verdicts
+
         run_sync(self._run_silently)(verdicts.kernel_request(names, reply))
         try:
             return verdicts.read_reply(reply)
