@@ -39,6 +39,19 @@ KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 
 
+def trusted_checks():
+    """The grader's checks (torch, scikit-learn), imported where they are evaluated, not by every
+    reader of the course config. Torch gets one thread: a check and the kernel it calls take turns,
+    and idle OpenMP threads spinning between a check's operations took the CPU from the kernel
+    (the checks ran 2.5x slower with 2 workers on 2 cores)."""
+    import torch
+
+    from ..trusted import remote, verdicts
+
+    torch.set_num_threads(1)
+    return remote, verdicts
+
+
 class SandboxedKernelManager(QuickKernelManager):
     """Starts the kernel inside the sandbox (when `scratch` is set) and talks to it over Unix sockets
     in the scratch folder. The grading unit configures it: c.SandboxedKernelManager.<trait>."""
@@ -137,8 +150,7 @@ class GuardedExecute(Execute):
 
     def _grade_test_cell(self, cell, resources, index):
         """Run what the kernel may see of a test cell, then the statements the grader evaluates."""
-        from ..trusted import remote, verdicts  # torch & the checks: the worker's, not every config reader's
-
+        remote, verdicts = trusted_checks()
         test, official = verdicts.plan(cell.source), cell.source
         cell.source = test.kernel_source  # hidden checks the grader evaluates never reach the kernel
         try:
@@ -159,10 +171,10 @@ class GuardedExecute(Execute):
             finally:
                 GuardedExecute.check_seconds += time.monotonic() - started
             if verdict.outcomes:  # the notebook's self-check then shows the grader's outcomes
-                run_sync(self._run_silently)(
-                    "for _o in " + repr(verdict.outcomes) + ":\n"
-                    "    __import__('dlcourse.checks._core', fromlist=['_']).record_outcome(*_o)\n"
-                    "del _o")
+                # not awaited: the kernel runs it before the next cell, whose reply nbclient tells apart
+                self.kc.execute("for _o in " + repr(verdict.outcomes) + ":\n"
+                                "    __import__('dlcourse.checks._core', fromlist=['_']).record_outcome(*_o)\n"
+                                "del _o", silent=True, store_history=False, allow_stdin=False)
             if verdict.output:
                 cell.outputs.append(new_output("stream", name="stdout", text=verdict.output))
             if verdict.failure:

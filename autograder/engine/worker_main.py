@@ -3,9 +3,10 @@
     python -m autograder.engine.worker_main CONFIG_JSON      (started by `worker.Worker`, never by hand)
 
 Requests arrive one per line on stdin ({"request": path of a UnitRequest JSON written by the
-parent, "result": where to write the result}); each reply is one line on stdout naming the result file. The worker keeps a
-`warm.KernelHost` (a zygote in its sandbox) and, for feedback pages, nbconvert's renderings of
-cells it has seen (fastpages.py). worker.py holds the parent's handle, as warm.py does for zygote.py.
+parent, "result": where to write the result}); each reply is one line on stdout naming the result
+file. The worker keeps a `warm.KernelHost` (a zygote in its sandbox), the trusted checks with torch
+imported, nbconvert's renderings of cells it has seen (fastpages.py) and nbgrader's metadata
+validator (fastnbgrader.py). worker.py holds the parent's handle, as warm.py does for zygote.py.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def _started_host(config: dict, host):
     return host
 
 
+def _import_grading() -> None:
+    """What grading a unit imports, so that a worker's first submission does not pay for it."""
+    importlib.import_module("autograder.engine.unit")
+    from .kernel import trusted_checks
+
+    trusted_checks()
+
+
 def serve(config: dict) -> int:
     """The worker's loop (in the worker process)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -44,15 +53,17 @@ def serve(config: dict) -> int:
 
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # nbgrader's prints go to the log, never into the replies
-    with ThreadPoolExecutor(1) as importer:  # nbgrader & co. while the zygote imports torch & co.
-        imported = importer.submit(importlib.import_module, "autograder.engine.unit")
+    with ThreadPoolExecutor(1) as importer:  # nbgrader, torch & the checks while the zygote imports its own
+        imported = importer.submit(_import_grading)
         host = _started_host(config, None)  # in this thread: bwrap dies with the thread that started it
         imported.result()
+    from .fastnbgrader import validate_metadata_once_per_schema
     from .fastpages import render_each_cell_once, skip_needless_soup
     from .unit import grade_unit
 
     skip_needless_soup()
     render_each_cell_once()
+    validate_metadata_once_per_schema()
     for line in sys.stdin:
         paths = json.loads(line)
         request = UnitRequest.from_dict(json.loads(Path(paths["request"]).read_text()))
