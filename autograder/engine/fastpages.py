@@ -50,7 +50,9 @@ def render_each_cell_once() -> None:
     from nbconvert.exporters.html import HTMLExporter
     from nbconvert.filters.highlight import Highlight2HTML
 
-    highlight, markdown = Highlight2HTML.__call__, HTMLExporter.markdown2html
+    from .math_offline import OfflineMathHTMLExporter
+
+    highlight = Highlight2HTML.__call__
     cache: dict = {}
 
     def remembered(key, compute):
@@ -65,13 +67,16 @@ def render_each_cell_once() -> None:
                json.dumps(self.extra_formatter_options, sort_keys=True, default=str))
         return remembered(key, lambda: highlight(self, source, language, metadata))
 
-    @pass_context
-    def cached_markdown(self, context, source):
-        if context.get("cell", {}).get("attachments") or self.embed_images:  # reads more than the text
-            return markdown(self, context, source)
-        key = ("markdown", source, self.anchor_link_text, self.exclude_anchor_links,
-               json.dumps(self.lexer_options, sort_keys=True, default=str))
-        return remembered(key, lambda: markdown(self, context, source))
+    def cached_markdown(exporter: type, markdown):
+        @pass_context
+        def cached(self, context, source):
+            if context.get("cell", {}).get("attachments") or self.embed_images:  # reads more than the text
+                return markdown(self, context, source)
+            key = ("markdown", exporter.__name__, source, self.anchor_link_text, self.exclude_anchor_links,
+                   json.dumps(self.lexer_options, sort_keys=True, default=str))
+            return remembered(key, lambda: markdown(self, context, source))
+        return cached
 
     Highlight2HTML.__call__ = cached_highlight
-    HTMLExporter.markdown2html = cached_markdown
+    for exporter in (HTMLExporter, OfflineMathHTMLExporter):  # the feedback pages' own renders math itself
+        exporter.markdown2html = cached_markdown(exporter, exporter.__dict__["markdown2html"])

@@ -10,6 +10,7 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from autograder.engine.fastpages import render_each_cell_once, skip_needless_soup
+from autograder.engine.math_offline import OfflineMathHTMLExporter
 
 
 def _notebook(answer: str):
@@ -29,8 +30,8 @@ def _pages():
             with_image]
 
 
-def _render(pages) -> list[str]:
-    return [HTMLExporter(template_name="classic").from_notebook_node(nb)[0] for nb in pages]
+def _render(pages, exporter=HTMLExporter) -> list[str]:
+    return [exporter(template_name="classic").from_notebook_node(nb)[0] for nb in pages]
 
 
 @pytest.fixture
@@ -38,6 +39,7 @@ def restored(monkeypatch):
     """The shortcuts patch nbconvert for the whole process: put the originals back afterwards."""
     monkeypatch.setattr(Highlight2HTML, "__call__", Highlight2HTML.__call__)
     monkeypatch.setattr(HTMLExporter, "markdown2html", HTMLExporter.markdown2html)
+    monkeypatch.setattr(OfflineMathHTMLExporter, "markdown2html", OfflineMathHTMLExporter.markdown2html)
     monkeypatch.setattr(html_exporter, "BeautifulSoup", html_exporter.BeautifulSoup)
 
 
@@ -46,9 +48,12 @@ def test_rendering_each_cell_once_changes_no_page(restored):
     pages = _pages()
     skip_needless_soup()
     plain = _render(pages)
+    offline = _render(pages, OfflineMathHTMLExporter)  # the feedback pages' exporter: MathML
+    assert offline != plain
     render_each_cell_once()
     for _ in range(2):  # the second round comes from the cache
         assert _render(pages) == plain
+        assert _render(pages, OfflineMathHTMLExporter) == offline
 
 
 def test_skipped_soup_pass_only_changes_the_serialization(restored):
@@ -66,8 +71,6 @@ def test_feedback_exporters_share_compiled_templates(monkeypatch):
     """Does a second exporter (nbgrader makes one per page) load its templates from the shared
     bytecode cache instead of compiling them, and render the same page as nbconvert's exporter?"""
     from autograder.engine.feedback import TEMPLATE_BYTECODE, FeedbackExporter
-    from autograder.engine.math_offline import OfflineMathHTMLExporter
-
     page = _notebook("mse = None")
     first = FeedbackExporter(template_name="classic").from_notebook_node(page)[0]
     assert TEMPLATE_BYTECODE.store  # every template the page needed
