@@ -94,6 +94,8 @@ def apply_grader_additions(c: Config, root: Path | str | None = None, cell_timeo
     c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata]
+    # the notebook validated once after nbgrader's steps, not after each (nbconvert's option)
+    c.Exporter.optimistic_validation = True
     # feedback never shows hidden tests: not their source, not their traceback lines
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTestTracebacks,
                                         CSSHTMLHeaderPreprocessor]
