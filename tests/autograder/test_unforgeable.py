@@ -276,3 +276,20 @@ def test_the_kernel_finds_no_answer_key(tmp_path):
     assert result.score == 14
     text = (tmp_path / "out" / "autograded" / "seeker" / "01_fitting" / "01_fitting.ipynb").read_text()
     assert "NOTHING" in text and "FOUND" not in text
+
+
+@pytest.mark.slow
+def test_the_summary_cell_shows_the_graders_verdicts(tmp_path):
+    """The checks run in the grader; their outcomes are sent to the kernel (without waiting for
+    it) before the next cell, so the notebook's own summary cell lists every exercise as passed."""
+    from dlcourse.checks.selfcheck import REGISTRY
+
+    _needs_sandbox()
+    _write(nbformat.read(PERFECT, as_version=4), tmp_path / "subs" / "alice" / "01_fitting")
+    [result] = grade(submissions=tmp_path / "subs", out=tmp_path / "out", root=ROOT, workers=1, progress=False)
+    assert result.score == 14
+    executed = nbformat.read(tmp_path / "out" / "autograded" / "alice" / "01_fitting" / "01_fitting.ipynb",
+                             as_version=4)
+    summary = "".join(o.get("text", "") for o in executed.cells[-1].outputs if o.output_type == "stream")
+    count = len(REGISTRY["01_fitting"])
+    assert summary.count("✅ passed") == count and f"{count}/{count} exercises pass" in summary, summary
