@@ -28,9 +28,11 @@ from pathlib import Path
 
 import nbformat
 
+from dlcourse.i18n import LANGUAGES as NOTEBOOK_LANGUAGES
+
 from ..config import assignments
 
-LANGUAGES = ("zh",)
+LANGUAGES = NOTEBOOK_LANGUAGES[1:]  #: the translated editions (English is the source)
 MARKER = re.compile(r"^<!-- cell: (?P<cell>[^ |]+) \| en: (?P<hash>[0-9a-f]{8}) -->$", re.M)
 LANGUAGE_CELL_ID = "use-language"
 _HEADER = ("<!-- {lang} translation of {path}: one block per markdown cell, keyed by the English "
@@ -151,24 +153,26 @@ def translate_notebook(nb, blocks: dict[str, Block], lang: str):
     return out
 
 
-def sources(root: Path) -> list[Path]:
-    """The English notebooks that have translated editions: companions and assignment sources."""
-    return [*sorted((root / "notebooks").glob("*.ipynb")),
-            *(root / "source" / a / f"{a}.ipynb" for a in assignments(root))]
-
-
-def built_from(root: Path, lang: str) -> list[tuple[Path, Path, Path]]:
-    """(English notebook the edition is made of, translation file, edition) for every edition.
+def _notebooks(root: Path) -> list[tuple[Path, Path]]:
+    """(translation key, notebook an edition is made of) for the companions and the assignments.
 
     An assignment's translation is keyed by its source notebook; the edition is made from the
     release notebook (same markdown cells and ids: nbgrader keeps them)."""
-    pairs = [(nb, translation_path(root, nb, lang), root / "notebooks" / lang / nb.name)
-             for nb in sorted((root / "notebooks").glob("*.ipynb"))]
-    for a in assignments(root):
-        source = root / "source" / a / f"{a}.ipynb"
-        pairs.append((root / "release" / a / f"{a}.ipynb", translation_path(root, source, lang),
-                      root / "release" / a / lang / f"{a}.ipynb"))
-    return pairs
+    companions = sorted((root / "notebooks").glob("*.ipynb"))
+    return [*((nb, nb) for nb in companions),
+            *((root / "source" / a / f"{a}.ipynb", root / "release" / a / f"{a}.ipynb") for a in assignments(root))]
+
+
+def sources(root: Path) -> list[Path]:
+    """The English notebooks that have translated editions: companions and assignment sources."""
+    return [key for key, _ in _notebooks(root)]
+
+
+def built_from(root: Path, lang: str) -> list[tuple[Path, Path, Path]]:
+    """(English notebook the edition is made of, translation file, edition) for every edition,
+    which lies in a `lang` folder beside the notebook it is made of."""
+    return [(made_from, translation_path(root, key, lang), made_from.parent / lang / made_from.name)
+            for key, made_from in _notebooks(root)]
 
 
 def build(root: Path, lang: str = "zh", only: str | None = None) -> list[Path]:
