@@ -197,8 +197,7 @@ class GuardedExecute(Execute):
             run_sync(self._run_silently)(
                 f"__import__('autograder.trusted.agent_calls', fromlist=['serve']).serve({str(self._calls)!r})")
         timeout = self.timeout if self.timeout and self.timeout > 0 else None
-        from ..trusted import remote
-
+        remote, _ = trusted_checks()
         return remote.Session(remote.KernelChannel(self._calls, timeout, self._interrupt_calls, self._check_alive))
 
     def _interrupt_calls(self) -> None:
@@ -219,8 +218,7 @@ class GuardedExecute(Execute):
         if not names:
             return {}
         reply = self._exchange_folder() / f".reply-{secrets.token_hex(8)}.json"
-        from ..trusted import verdicts
-
+        _, verdicts = trusted_checks()
         run_sync(self._run_silently)(verdicts.kernel_request(names, reply))
         try:
             return verdicts.read_reply(reply)

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from dlcourse.i18n import display_width, pad
+
 from .report import assignment_cells, write_report
 from .report_render import render_page
 from ..results import Status, SubmissionResult
@@ -139,11 +141,11 @@ def format_table(results: list[SubmissionResult], symbols: bool = True, width: i
                      for c in r.cells}
             rows.append([r.student_id, r.assignment or "?", *(cells.get(c, "·") for c in columns),
                          f"{_number(r.score)}/{_number(r.max_score)}", r.status])
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+        return ["  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
     lines = render(names)
-    if max(map(len, lines)) > width:
+    if max(map(display_width, lines)) > width:
         lines = render([str(i) for i in range(1, len(names) + 1)])
         lines += [""] + ["  ".join(f"{i}={name}" for i, name in enumerate(names, start=1))]
     return "\n".join(lines)

@@ -11,10 +11,9 @@ with the source notebooks.
 from __future__ import annotations
 
 import os
-import unicodedata
 from typing import NamedTuple
 
-from ..i18n import localize
+from ..i18n import display_width, localize
 from ._core import SuiteOutcome, outcomes
 from .protocol import FAILED, NOT_RUN_YET, PASSED, SIGNS, CheckStatus, combine
 
@@ -129,13 +128,13 @@ def _one_line(message: str, suites: tuple[str, ...]) -> str:
 
 def format_summary(assignment: str, statuses: list[ExerciseStatus]) -> str:
     """The table: one row per exercise, then the total."""
-    width = max(_width(f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}") for s in statuses)
+    width = max(display_width(f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}") for s in statuses)
     grading = os.environ.get("NBGRADER_EXECUTION") == "autograde"
     lines = [localize(f"Self-check of {assignment}, from the latest run of each check cell"
                       + (" (hidden checks included):" if grading else ":"))]
     for s in statuses:
         name = f"{localize(s.exercise.label)}  {' + '.join(s.exercise.suites)}"
-        lines.append(f"  {name}{' ' * (width - _width(name))}  {SIGNS[s.status]} {localize(s.status)}")
+        lines.append(f"  {name}{' ' * (width - display_width(name))}  {SIGNS[s.status]} {localize(s.status)}")
         if s.message:
             lines.append(f"      {s.message}")
     passed = sum(s.status == PASSED for s in statuses)
@@ -146,11 +145,6 @@ def format_summary(assignment: str, statuses: list[ExerciseStatus]) -> str:
         total += ["Run a check cell to update its row."]
     lines.append(localize(total[0]) + "".join(_sentence(t) for t in total[1:]))
     return "\n".join(lines)
-
-
-def _width(text: str) -> int:
-    """Columns `text` takes in a monospace font: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _sentence(text: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -36,6 +37,16 @@ def use_language(lang: str) -> None:
         from .figures import localize_figures
         localize_figures()
     print(localize("Checks and figures now speak English.", lang))
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospace font: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` monospace columns (str.ljust counts characters)."""
+    return text + " " * (width - display_width(text))
 
 
 def language() -> str:

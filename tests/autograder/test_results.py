@@ -51,3 +51,15 @@ def test_table_marks_ungradable_files_as_not_run():
     bad = SubmissionResult.from_dict(_record(student_id="erin", status="invalid"))
     table = format_table([ok, bad])
     assert "erin" in table and "·" in table.splitlines()[2] and "✗" in table.splitlines()[1]
+
+
+def test_table_columns_align_for_chinese_student_ids():
+    """A Chinese character takes two monospace columns: padding by characters would misalign them."""
+    from dlcourse.i18n import display_width
+    from autograder.outputs.export import format_table
+
+    rows = [SubmissionResult.from_dict(_record(student_id=sid)) for sid in ("张伟", "alice", "李小龙同学")]
+    lines = format_table(rows).splitlines()
+    starts = {display_width(line[:line.index(marker)])
+              for line, marker in zip(lines, ("assignment", *(r.assignment for r in rows)))}
+    assert len(starts) == 1, lines

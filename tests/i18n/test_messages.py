@@ -118,11 +118,12 @@ def test_the_chinese_self_check_table_lines_up():
     """The status column starts at the same monospace column in every row, whatever mix of Chinese
     (two columns a character) and Latin labels the rows have."""
     from dlcourse.checks.protocol import PASSED, SIGNS
-    from dlcourse.checks.selfcheck import REGISTRY, Exercise, ExerciseStatus, _width, format_summary
+    from dlcourse.checks.selfcheck import REGISTRY, Exercise, ExerciseStatus, format_summary
+    from dlcourse.i18n import display_width
 
     exercises = [*REGISTRY["01_fitting"][:2], Exercise("Bonus", "test_bonus", ("bonus",))]
     with language_of("zh"):
         table = format_summary("01_fitting", [ExerciseStatus(e, PASSED, "") for e in exercises])
     rows = table.splitlines()[1:-1]
-    columns = {_width(row[:row.index(SIGNS[PASSED])]) for row in rows}
+    columns = {display_width(row[:row.index(SIGNS[PASSED])]) for row in rows}
     assert len(rows) == 3 and len(columns) == 1, table
