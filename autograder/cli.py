@@ -94,7 +94,7 @@ def _validate(args) -> int:
 
     from dlcourse.i18n import language_of, localize, notebook_language
 
-    outcomes = validate(path, cell_timeout=args.cell_timeout, quick=args.quick)
+    outcomes = validate(path, cell_timeout=args.cell_timeout, quick=args.quick, keep_warm_minutes=args.keep_warm)
     with language_of(notebook_language(nbformat.read(path, as_version=4))):  # the notebook's language
         print(format_outcomes(outcomes))
         if args.quick:
@@ -184,10 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--cell-timeout", type=int, default=cell_timeout,
                           help=f"seconds per cell (default {cell_timeout})")
     validate.add_argument("--quick", action="store_true",
-                          help="run only what your grade depends on: skip the demo cells, as grading does")
+                          help="run only what your grade depends on: skip the demo cells, as grading does; "
+                               "the run is handed to a warm grading worker with torch & co. imported")
+    validate.add_argument("--keep-warm", type=float, metavar="MINUTES", default=_keep_warm_default(),
+                          help="with --quick: keep that worker this long for your next validate, in a "
+                               "daemon of yours (default 10, or $DLCOURSE_KEEP_WARM; 0: a fresh kernel)")
     validate.set_defaults(run=_validate)
 
-    stop = add_command("stop", help="stop the warm workers kept after grade (--keep-warm)")
+    stop = add_command("stop", help="stop the warm workers kept after grade and validate --quick (--keep-warm)")
     stop.set_defaults(run=_stop)
 
     translate = add_command("translate", help="translated editions: status, skeleton, build")

@@ -60,6 +60,7 @@ class SandboxedKernelManager(QuickKernelManager):
     uid = Int(None, allow_none=True, help="the unprivileged uid of student code (when grading as root)").tag(config=True)
     limits = Dict(help="config.Limits as a dict").tag(config=True)
     host = Any(None, help="a started warm.KernelHost whose zygote forks the kernel; None: a cold kernel").tag(config=True)
+    kernel_env = Dict(help="variables added to a warm kernel's environment (a cold one inherits the grader's)").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -83,7 +84,7 @@ class SandboxedKernelManager(QuickKernelManager):
         if host is None:
             return await super()._async_launch_kernel(kernel_cmd, **kw)
         # warm: the worker's zygote forks a kernel that has the course's imports done already
-        pid = host.fork_kernel(self.connection_file, cwd=self.scratch)
+        pid = host.fork_kernel(self.connection_file, cwd=self.scratch, env=self.kernel_env)
         provisioner = self.provisioner
         provisioner.process, provisioner.pid, provisioner.pgid = ZygoteProcess(host, pid), pid, None
         self._reconcile_connection_info(provisioner.connection_info)

@@ -91,8 +91,9 @@ class KernelHost:
             self.close()
             raise ZygoteError(f"garbled answer from the warm kernel factory: {line[:100]!r}") from None
 
-    def fork_kernel(self, connection_file: str, cwd: str) -> int:
-        return int(self.ask(op="fork", connection_file=connection_file, cwd=cwd)["pid"])
+    def fork_kernel(self, connection_file: str, cwd: str, env: dict[str, str] | None = None) -> int:
+        """A fresh kernel in folder `cwd`, with `env` added to its environment; its pid."""
+        return int(self.ask(op="fork", connection_file=connection_file, cwd=cwd, env=env or {})["pid"])
 
     def poll(self, pid: int) -> int | None:
         try:

@@ -4,9 +4,10 @@
 A warm worker imports nbgrader once and keeps a zygote in its sandbox, so a submission costs
 neither a Python start, nor nbgrader's imports, nor a kernel start, nor importing torch. The
 parent writes each request (a UnitRequest) as JSON and sends its path and the result's, one JSON
-line per request, on the worker's stdin; the worker answers one line on stdout naming the result file. The parent enforces the notebook's
-wall-time limit by killing the worker's process group (sandbox included) and starts a fresh
-worker for the next submission.
+line per request, on the worker's stdin; the worker answers one line on stdout naming the result
+file. The parent enforces the notebook's wall-time limit by killing the worker's process group
+(sandbox included) and starts a fresh worker for the next submission. A worker also runs
+`validate --quick` for a student (a `validate` job: the notebook run in a kernel its zygote forks).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from ..errors import GraderError
 from ..results import ResultError, SubmissionResult, UnitRequest
+
+VALIDATE_REPORT = "validate.json"  #: what a worker writes for a `validate` job
 
 
 def read_result(path: Path, who: str) -> SubmissionResult:
@@ -86,11 +89,24 @@ class Worker:
 
     def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
         """Grade one request; None when it ran past `timeout` (the worker was killed)."""
-        self.start()
         request_path, result_path = work / "request.json", work / "result.json"
         request_path.write_text(json.dumps(request.to_dict()))
+        if not self._ask({"request": str(request_path), "result": str(result_path)}, timeout):
+            return None
+        return read_result(result_path, "grading worker")
+
+    def validate(self, notebook: Path, work: Path, cell_timeout: int, timeout: float) -> Path | None:
+        """Run `notebook` as `validate --quick` does, in a kernel forked from the worker's zygote;
+        the path of its report (flows/validate.read_warm_run), or None when it ran past `timeout`."""
+        report = work / VALIDATE_REPORT
+        job = {"notebook": str(notebook), "cell_timeout": cell_timeout}
+        return report if self._ask({"validate": job, "result": str(report)}, timeout) else None
+
+    def _ask(self, job: dict, timeout: float) -> bool:
+        """Send one job; True once the worker has answered, False when it ran past `timeout`."""
+        self.start()
         try:
-            self.process.stdin.write(json.dumps({"request": str(request_path), "result": str(result_path)}) + "\n")
+            self.process.stdin.write(json.dumps(job) + "\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             self.stop()
@@ -98,11 +114,11 @@ class Worker:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
             self.stop()
-            return None
+            return False
         if not self.process.stdout.readline():
             self.stop()
             raise WorkerDied(self._log_tail())
-        return read_result(result_path, "grading worker")
+        return True
 
     def _log_tail(self) -> str:
         lines = (self.home / "worker.log").read_text(errors="replace").strip().splitlines()

@@ -2,9 +2,10 @@
 
     python -m autograder.engine.worker_main CONFIG_JSON      (started by `worker.Worker`, never by hand)
 
-Requests arrive one per line on stdin ({"request": path of a UnitRequest JSON written by the
-parent, "result": where to write the result}); each reply is one line on stdout naming the result
-file. The worker keeps a `warm.KernelHost` (a zygote in its sandbox), the trusted checks with torch
+Jobs arrive one per line on stdin ({"request": path of a UnitRequest JSON written by the parent,
+"result": where to write the result}, or {"validate": {"notebook": path, "cell_timeout": s},
+"result": ...} for `validate --quick`); each reply is one line on stdout naming the result file.
+The worker keeps a `warm.KernelHost` (a zygote in its sandbox), the trusted checks with torch
 imported, nbconvert's renderings of cells it has seen (fastpages.py) and nbgrader's metadata
 validator (fastnbgrader.py). worker.py holds the parent's handle, as warm.py does for zygote.py.
 """
@@ -45,6 +46,34 @@ def _import_grading() -> None:
     trusted_checks()
 
 
+def _grade(job: dict, host, config: dict) -> dict:
+    """Grade the request the parent wrote (no zygote: a cold sandboxed kernel)."""
+    from .unit import grade_unit
+
+    request = UnitRequest.from_dict(json.loads(Path(job["request"]).read_text()))
+    request = request.with_changes(uid=config["uid"])  # this worker's sandbox uid, whoever sent it
+    if os.environ.get("DLCOURSE_PROFILE_UNITS"):  # benchmarks: where a unit's time goes
+        import cProfile
+        profile = cProfile.Profile()
+        result = profile.runcall(grade_unit, request, host)
+        profile.dump_stats(Path(os.environ["DLCOURSE_PROFILE_UNITS"]) / f"{request.student_id}.prof")
+        return result
+    return grade_unit(request, host)
+
+
+def _validate(job: dict, host, config: dict) -> dict:
+    """`validate --quick` of a student's notebook in a kernel forked from the zygote (with torch & co.
+    imported): the executed notebook, or why it could not run."""
+    from ..flows.validate import run_notebook
+
+    try:
+        nb = run_notebook(Path(job["notebook"]), cell_timeout=int(job["cell_timeout"]), quick=True,
+                          host=host, uid=config["uid"], limits=config["limits"])
+    except Exception as error:  # noqa: BLE001 - said to the student, the worker keeps serving
+        return {"error": f"{type(error).__name__}: {error}"[:500]}
+    return {"notebook": nb}
+
+
 def serve(config: dict) -> int:
     """The worker's loop (in the worker process)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -59,33 +88,27 @@ def serve(config: dict) -> int:
         imported.result()
     from .fastnbgrader import validate_metadata_once_per_schema
     from .fastpages import render_each_cell_once, skip_needless_soup
-    from .unit import grade_unit
 
     skip_needless_soup()
     render_each_cell_once()
     validate_metadata_once_per_schema()
     for line in sys.stdin:
-        paths = json.loads(line)
-        request = UnitRequest.from_dict(json.loads(Path(paths["request"]).read_text()))
-        request = request.with_changes(uid=config["uid"])  # this worker's sandbox uid, whoever sent it
+        job = json.loads(line)
         host = _started_host(config, host)
         warm = host is not None and host.alive()
         try:
-            if os.environ.get("DLCOURSE_PROFILE_UNITS"):  # benchmarks: where a unit's time goes
-                import cProfile
-                profile = cProfile.Profile()
-                result = profile.runcall(grade_unit, request, host if warm else None)
-                profile.dump_stats(Path(os.environ["DLCOURSE_PROFILE_UNITS"]) / f"{request.student_id}.prof")
+            if "validate" in job:
+                result = _validate(job["validate"], host if warm else None, config)
             else:
-                result = grade_unit(request, host if warm else None)  # no zygote: a cold sandboxed kernel
+                result = _grade(job, host if warm else None, config)
         finally:
             if warm:
                 try:
                     host.finish_unit()
                 except ZygoteError as error:  # closed: a fresh one for the next submission
                     print(f"warm kernel factory discarded: {error}", file=sys.stderr, flush=True)
-        Path(paths["result"]).write_text(json.dumps(result))
-        replies.write(paths["result"] + "\n")
+        Path(job["result"]).write_text(json.dumps(result))
+        replies.write(job["result"] + "\n")
     return 0
 
 

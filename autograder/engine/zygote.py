@@ -11,7 +11,7 @@ removes after it), and between submissions `reset` kills every process in the sa
 zygote and empties /tmp and /dev/shm.
 
 Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
-  {"op": "fork", "connection_file": F, "cwd": D} -> {"pid": P}
+  {"op": "fork", "connection_file": F, "cwd": D, "env": {...}} -> {"pid": P}   (env: optional)
   {"op": "poll", "pid": P}                       -> {"returncode": None | int}
   {"op": "signal", "pid": P, "signum": S}         -> {"ok": true}
   {"op": "reset"}                                -> {"ok": bool, "killed": N, "left": [path, ...]}
@@ -74,7 +74,7 @@ def preload() -> None:
 
 
 
-def run_kernel(connection_file: str, cwd: str, control: list[int]) -> None:
+def run_kernel(connection_file: str, cwd: str, control: list[int], env: dict[str, str] | None = None) -> None:
     """In the forked child: become an ordinary IPython kernel for one submission; never returns."""
     try:
         for fd in control:
@@ -91,6 +91,7 @@ def run_kernel(connection_file: str, cwd: str, control: list[int]) -> None:
         sys.stderr = open(2, "w", closefd=False, buffering=1)
         os.chdir(cwd)
         os.environ.update(home_variables(cwd))  # cwd: a folder the grader made for this submission
+        os.environ.update({str(k): str(v) for k, v in (env or {}).items()})
         sys.path[0:1] = [cwd] if sys.path and sys.path[0] in ("", os.getcwd()) else [cwd, *sys.path[:1]]
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         from ipykernel.kernelapp import IPKernelApp
@@ -231,7 +232,7 @@ def serve() -> int:
         if op == "fork":
             pid = os.fork()
             if pid == 0:
-                run_kernel(request["connection_file"], request["cwd"], [control_in, control_out])
+                run_kernel(request["connection_file"], request["cwd"], [control_in, control_out], request.get("env"))
             children[pid] = None
             reply = {"pid": pid}
         elif op == "poll":

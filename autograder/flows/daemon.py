@@ -15,6 +15,8 @@ Protocol, one JSON object per line each way:
   {"op": "lease", "fingerprint": F, "limits": {...}, "sandbox": bool, "idle": S}
       -> {"ok": true, "uid": U, "warm": bool} | {"ok": false, "why": "stale" | text}
   {"op": "run", "request": {...}, "work": PATH, "timeout": S} -> {"done": bool, "error": text | null}
+  {"op": "validate", "notebook": PATH, "work": PATH, "cell_timeout": S, "timeout": S} -> the same
+      (validate --quick: the worker writes the executed notebook into work, see worker.Worker.validate)
   {"op": "status"} -> {"workers": [...], "fingerprint": F}       {"op": "stop"} -> {"ok": true}
 """
 
@@ -184,7 +186,7 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             if worker is None:
                 return {"ok": False, "why": "closing"}, None
             return {"ok": True, "uid": worker.config["uid"], "warm": warm}, worker
-        if op == "run" and worker is not None:
+        if op in ("run", "validate") and worker is not None:
             return self._run(worker, message), worker
         if op == "status":
             return {"fingerprint": self.own, "pid": os.getpid(),
@@ -200,9 +202,12 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         from ..results import UnitRequest
         from ..engine.worker import WorkerDied
 
+        work, timeout = Path(message["work"]), float(message["timeout"])
         try:
-            result = worker.run(UnitRequest.from_dict(message["request"]), Path(message["work"]),
-                                float(message["timeout"]))
+            if message["op"] == "validate":
+                result = worker.validate(Path(message["notebook"]), work, int(message["cell_timeout"]), timeout)
+            else:
+                result = worker.run(UnitRequest.from_dict(message["request"]), work, timeout)
         except WorkerDied as error:
             return {"done": False, "error": str(error)}
         return {"done": result is not None, "error": None}

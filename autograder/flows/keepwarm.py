@@ -58,6 +58,16 @@ class DaemonRunner:
             raise WorkerDied(reply["error"])
         return read_result(work / "result.json", "grading worker") if reply.get("done") else None
 
+    def validate(self, notebook: Path, work: Path, cell_timeout: int, timeout: float) -> Path | None:
+        """As worker.Worker.validate, in the daemon's worker."""
+        from ..engine.worker import VALIDATE_REPORT, WorkerDied
+
+        reply = self._ask({"op": "validate", "notebook": str(notebook), "work": str(work),
+                           "cell_timeout": cell_timeout, "timeout": timeout})
+        if reply.get("error"):
+            raise WorkerDied(reply["error"])
+        return work / VALIDATE_REPORT if reply.get("done") else None
+
     def stop(self) -> None:
         """Give the worker back (it stays warm in the daemon)."""
         for closing in (getattr(self, "stream", None), self.sock):
@@ -148,6 +158,18 @@ def kept_warm(count: int, limits: dict, sandbox: bool, idle_s: float) -> list[Da
     except DaemonUnavailable as error:
         logger.warning("no warm workers kept between runs (%s): using workers of this run only", error)
         return []
+
+
+def daemon_status() -> dict | None:
+    """What this user's daemon for this environment says of itself (daemon.py's status), or None."""
+    sock = _try_connect(socket_path())
+    if sock is None:
+        return None
+    with sock, sock.makefile("rwb") as stream:
+        stream.write(b'{"op": "status"}\n')
+        stream.flush()
+        line = stream.readline()
+    return json.loads(line) if line else None
 
 
 def stop_daemon() -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -15,15 +14,6 @@ import pytest
 from autograder.flows import daemon, keepwarm
 from autograder.flows.grade import grade
 from tests.paths import ROOT
-
-
-def _status() -> dict:
-    with socket.socket(socket.AF_UNIX) as sock:
-        sock.connect(str(daemon.socket_path()))
-        with sock.makefile("rwb") as stream:
-            stream.write(b'{"op": "status"}\n')
-            stream.flush()
-            return json.loads(stream.readline())
 
 
 def _wait_until(condition, timeout: float = 60) -> bool:
@@ -91,10 +81,10 @@ def test_second_run_reuses_the_warm_worker_and_idle_daemon_exits(runtime, tmp_pa
     shutil.copytree(ROOT / "examples" / "submissions" / "alice", submissions / "alice")
     first = grade(submissions=submissions, out=tmp_path / "out1", root=ROOT, workers=1, progress=False,
                   keep_warm=0.05)  # 3 s of idleness, then the daemon exits
-    workers = _status()["workers"]
+    workers = keepwarm.daemon_status()["workers"]
     second = grade(submissions=submissions, out=tmp_path / "out2", root=ROOT, workers=1, progress=False,
                    keep_warm=0.05)
-    assert _status()["workers"] == workers and workers[0]["starts"] == 1
+    assert keepwarm.daemon_status()["workers"] == workers and workers[0]["starts"] == 1
     assert [(r.student_id, r.score) for r in first] == [(r.student_id, r.score) for r in second] == \
         [("alice", 14.0)]
     assert _wait_until(lambda: not daemon.socket_path().exists()), "the idle daemon did not exit"
@@ -103,11 +93,11 @@ def test_second_run_reuses_the_warm_worker_and_idle_daemon_exits(runtime, tmp_pa
 @pytest.mark.slow
 def test_daemon_with_other_code_steps_aside(runtime, monkeypatch):
     [runner] = keepwarm.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
-    old = _status()["pid"]
+    old = keepwarm.daemon_status()["pid"]
     runner.stop()
     monkeypatch.setenv("DLCOURSE_BWRAP", "/usr/bin/bwrap")  # the workers' settings changed
     [runner] = keepwarm.lease_workers(1, {"cell_timeout_s": 60}, sandbox=False, idle_s=60)
-    assert _status()["pid"] != old
+    assert keepwarm.daemon_status()["pid"] != old
     runner.stop()
     assert _wait_until(lambda: not _alive(old)), "the stale daemon did not exit"
 
