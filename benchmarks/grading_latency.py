@@ -8,7 +8,9 @@ full solution of each assignment in turn:
 - cold: no daemon (stopped before the run), templates cached;
 - warm: the daemon the previous run left (`--keep-warm`), its worker already started.
 Each gives the wall time of the whole command and the time until grades.csv was written (the
-class report comes after it). `validate --quick` and `validate` run on the same full solutions.
+class report comes after it). `validate --quick` and `validate` run on the same full solutions;
+`validate --quick` warm (a worker of the daemon `grade` left), first (no daemon: it starts one) and
+in a fresh kernel (`--keep-warm 0`, as on a machine without the sandbox).
 Writes benchmarks/results/grading_latency.{json,md} with the machine, the load and the date.
 """
 
@@ -73,8 +75,15 @@ def main() -> int:
             runs["warm"] = {key: statistics.median(r[key] for r in warm) for key in warm[0]}
             report["grade"][assignment] = runs
             quick = [_command("validate", "--quick", str(notebook), env=env) for _ in range(args.repeat)]
+            fresh = [_command("validate", "--quick", "--keep-warm", "0", str(notebook), env=env)
+                     for _ in range(args.repeat)]
+            _command("stop", env=env)
+            first = _command("validate", "--quick", str(notebook), env=env)
             full = _command("validate", str(notebook), env=env)
-            report["validate"][assignment] = {"quick_s": round(statistics.median(quick), 2), "full_s": round(full, 2)}
+            report["validate"][assignment] = {"quick_s": round(statistics.median(quick), 2),
+                                              "quick_first_s": round(first, 2),
+                                              "quick_fresh_kernel_s": round(statistics.median(fresh), 2),
+                                              "full_s": round(full, 2)}
             print(assignment, runs, report["validate"][assignment], flush=True)
         _command("stop", env=env)
     report["load_average_at_end"] = os.getloadavg()
@@ -91,13 +100,15 @@ def markdown(report: dict) -> str:
              f"{report['python']}, {report['machine']})", "",
              "`python -m autograder grade DIR --out OUT --workers 1` on one full solution (seconds: whole "
              "command / until grades.csv is written); `validate --quick` and `validate` on the same notebook "
-             "(median of the runs).", "",
+             "(median of the runs): `--quick` warm (a worker of the daemon kept), first (no daemon: it starts "
+             "one), and in a fresh kernel (`--keep-warm 0`).", "",
              "| assignment | first ever (nothing cached) | cold (no daemon) | warm (daemon kept) | "
-             "validate --quick | validate |", "|---|---|---|---|---|---|"]
+             "validate --quick: warm / first / fresh kernel | validate |", "|---|---|---|---|---|---|"]
     for assignment, runs in report["grade"].items():
         cells = [f"{runs[k]['wall_s']:.1f} / {runs[k]['to_grades_csv_s']:.1f}" for k in ("first_ever", "cold", "warm")]
         check = report["validate"][assignment]
-        lines.append(f"| {assignment} | {' | '.join(cells)} | {check['quick_s']:.1f} | {check['full_s']:.1f} |")
+        quick = " / ".join(f"{check[k]:.1f}" for k in ("quick_s", "quick_first_s", "quick_fresh_kernel_s"))
+        lines.append(f"| {assignment} | {' | '.join(cells)} | {quick} | {check['full_s']:.1f} |")
     lines += ["", f"Load average (1, 5, 15 min) at start {load('load_average_at_start')}, at end "
                   f"{load('load_average_at_end')} (a shared machine).", ""]
     return "\n".join(lines)

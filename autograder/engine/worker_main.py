@@ -64,7 +64,7 @@ def _grade(job: dict, host, config: dict) -> dict:
 def _validate(job: dict, host, config: dict) -> dict:
     """`validate --quick` of a student's notebook in a kernel forked from the zygote (with torch & co.
     imported): the executed notebook, or why it could not run."""
-    from ..flows.validate import run_notebook
+    from .validation import run_notebook
 
     try:
         nb = run_notebook(Path(job["notebook"]), cell_timeout=int(job["cell_timeout"]), quick=True,

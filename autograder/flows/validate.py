@@ -8,30 +8,26 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from dlcourse.checks.protocol import (FAILED, LEDGER_CELL, NOT_ATTEMPTED, NOT_RUN, PASSED, SIGNS,
+from dlcourse.checks.protocol import (FAILED, NOT_ATTEMPTED, NOT_RUN, PASSED, SIGNS,
                                       CheckStatus, combine, read_ledger)
 
 from dlcourse.i18n import localize
 
 from ..errors import GraderError, UsageError
 from ..config import CELL_TIMEOUT_S, Limits
-from ..engine.quickclient import QuickKernelManager
+from ..engine.validation import LEDGER_KEY, run_notebook
 from ..cells import grade_id_of, is_test_cell, last_error, points_of
 
 logger = logging.getLogger(__name__)
 
-CELL_TIMED_OUT = "CellTimeoutError"
-#: where run_notebook keeps the ledger cell's outputs (dlcourse.checks.protocol) for check_outcomes
-LEDGER_KEY = "dlcourse_ledger"
+__all__ = ["CheckOutcome", "LEDGER_KEY", "check_outcomes", "format_outcomes", "run_notebook", "run_warm",
+           "validate"]
 
 
 @dataclass
@@ -46,67 +42,6 @@ class CheckOutcome:
     @property
     def passed(self) -> bool:
         return self.status == PASSED
-
-
-def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = False, host=None,
-                 uid: int | None = None, limits: dict | None = None):
-    """Execute a copy of the notebook at `path` (errors allowed); return the executed notebook,
-    with the report of its check suites (the ledger cell, run last) in its metadata.
-
-    `quick`: leave out the cells grading leaves out (tagged skip-when-grading, see skipping.py).
-    `host`: a started warm.KernelHost (a grading worker's zygote): the kernel is forked from it,
-    in its sandbox (sandbox `uid`, `limits`), with the course's imports done; else a fresh kernel.
-    As when grading, a cell past `cell_timeout` is interrupted and the next cells run; when the
-    kernel dies, the cell it died in says so and the cells after it stay unrun.
-    """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    nb = nbformat.read(path, as_version=4)
-    if quick:
-        from ..engine.skipping import plan
-
-        for index in plan(nb, nb):
-            nb.cells[index].source = ""  # nbclient sends no empty cell to the kernel
-    nb.cells.append(nbformat.v4.new_code_cell(LEDGER_CELL))
-    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-        work = host.new_unit() if host is not None else Path(tmp)
-        for sibling in Path(path).resolve().parent.iterdir():  # data files next to the notebook
-            if sibling.is_file() and sibling.suffix != ".ipynb":
-                shutil.copy(sibling, work)
-        km = None
-        if host is not None:
-            from ..engine.kernel import SandboxedKernelManager
-
-            km = SandboxedKernelManager(kernel_name="python3", scratch=str(work), uid=uid, host=host,
-                                        limits=limits or Limits().to_dict(),
-                                        kernel_env={"NBGRADER_EXECUTION": "validate"})
-        running = [-1]  # the cell being run: where a kernel that died is said to have died
-        client = NotebookClient(nb, km=km, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": str(work)}}, shutdown_kernel="immediate",
-                                kernel_manager_class=QuickKernelManager, interrupt_on_timeout=True,
-                                error_on_timeout=_error(CELL_TIMED_OUT, f"this cell ran longer than {cell_timeout} s "
-                                                        "and was interrupted (--cell-timeout)"),
-                                on_cell_execute=lambda cell, cell_index: running.__setitem__(0, cell_index))
-        previous = os.environ.get("NBGRADER_EXECUTION")
-        os.environ["NBGRADER_EXECUTION"] = "validate"
-        try:
-            client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not cell output
-        except DeadKernelError:  # os._exit, a crash, memory: the cells after it did not run
-            if running[0] >= 0:
-                nb.cells[running[0]].outputs.append(nbformat.v4.new_output(
-                    "error", **_error("KernelDied", "the kernel died while running this cell")))
-        finally:
-            if previous is None:
-                os.environ.pop("NBGRADER_EXECUTION", None)
-            else:
-                os.environ["NBGRADER_EXECUTION"] = previous
-    nb.metadata[LEDGER_KEY] = nb.cells.pop()
-    return nb
-
-
-def _error(ename: str, evalue: str) -> dict:
-    return {"ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}
 
 
 def run_warm(path: Path, *, cell_timeout: int, keep_warm_minutes: float):
@@ -126,6 +61,7 @@ def run_warm(path: Path, *, cell_timeout: int, keep_warm_minutes: float):
     except (GraderError, OSError) as error:  # SandboxUnavailable, DaemonUnavailable
         logger.info("running in a fresh kernel: no warm worker (%s)", error)
         return None
+    logger.info("running %s in a warm grading worker (at most %d s per cell)", path, cell_timeout)
     try:
         with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
             report = runner.validate(Path(path).resolve(), Path(tmp), cell_timeout, Limits().notebook_timeout_s)
@@ -189,11 +125,11 @@ def validate(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool = Fa
     path = Path(path)
     if not any(is_test_cell(cell) for cell in nbformat.read(path, as_version=4).cells):
         raise UsageError(f"{path.name} has no graded cells: is it an assignment of this course?")
-    logger.info("running %s (at most %d s per cell)", path, cell_timeout)
     executed = None
     if quick and keep_warm_minutes > 0:
         executed = run_warm(path, cell_timeout=cell_timeout, keep_warm_minutes=keep_warm_minutes)
     if executed is None:
+        logger.info("running %s in a fresh kernel (at most %d s per cell)", path, cell_timeout)
         executed = run_notebook(path, cell_timeout=cell_timeout, quick=quick)
     return check_outcomes(executed)
 
