@@ -47,7 +47,7 @@ def _import_grading() -> None:
 
 
 def _grade(job: dict, host, config: dict) -> dict:
-    """Grade the request the parent wrote (no zygote: a cold sandboxed kernel)."""
+    """Grade the request the parent wrote, in a kernel forked from `host` (None: a cold sandboxed kernel)."""
     from .unit import grade_unit
 
     request = UnitRequest.from_dict(json.loads(Path(job["request"]).read_text()))
