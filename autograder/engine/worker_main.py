@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 from ..results import UnitRequest
@@ -65,10 +66,15 @@ def _validate(job: dict, host, config: dict) -> dict:
     """`validate --quick` of a student's notebook in a kernel forked from the zygote (with torch & co.
     imported): the executed notebook, or why it could not run."""
     from .validation import run_notebook
+    from .warm import ZygoteError
 
+    run = partial(run_notebook, Path(job["notebook"]), cell_timeout=int(job["cell_timeout"]), quick=True)
     try:
-        nb = run_notebook(Path(job["notebook"]), cell_timeout=int(job["cell_timeout"]), quick=True,
-                          host=host, uid=config["uid"], limits=config["limits"])
+        try:
+            nb = run(host=host, uid=config["uid"], limits=config["limits"])
+        except ZygoteError as error:  # the zygote is gone: the student still gets an answer
+            print(f"validate in a fresh kernel: {error}", file=sys.stderr, flush=True)
+            nb = run()
     except Exception as error:  # noqa: BLE001 - said to the student, the worker keeps serving
         return {"error": f"{type(error).__name__}: {error}"[:500]}
     return {"notebook": nb}

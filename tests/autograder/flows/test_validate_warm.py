@@ -56,6 +56,24 @@ def test_without_a_sandbox_a_fresh_kernel_runs_it(tmp_path, monkeypatch):
     assert [o.status for o in validate(path, quick=True, keep_warm_minutes=1)] == [PASSED]
 
 
+def test_a_zygote_gone_at_fork_leaves_the_run_to_a_fresh_kernel(tmp_path):
+    """The worker answers anyway (worker_main._validate), rather than 'could not be run'."""
+    from autograder.engine import worker_main
+    from autograder.engine.warm import ZygoteError
+
+    class GoneHost:
+        def new_unit(self) -> Path:
+            (tmp_path / "unit").mkdir()
+            return tmp_path / "unit"
+
+        def fork_kernel(self, *args, **kwargs):
+            raise ZygoteError("the warm kernel factory is gone")
+
+    path = _notebook(tmp_path / "a.ipynb", "answer = 42")
+    reply = worker_main._validate({"notebook": str(path), "cell_timeout": 60}, GoneHost(), {"uid": None, "limits": {}})
+    assert [o.status for o in check_outcomes(nbformat.from_dict(reply["notebook"]))] == [PASSED]
+
+
 @pytest.fixture
 def runtime(monkeypatch):
     try:
