@@ -20,6 +20,7 @@ from ..config import CELL_TIMEOUT_S, Limits
 from .quickclient import QuickKernelManager
 
 CELL_TIMED_OUT = "CellTimeoutError"
+KERNEL_ENV = {"NBGRADER_EXECUTION": "validate"}  #: what a validate kernel is told of its run
 #: where run_notebook keeps the ledger cell's outputs (dlcourse.checks.protocol) for check_outcomes
 LEDGER_KEY = "dlcourse_ledger"
 
@@ -56,7 +57,7 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool 
 
             km = SandboxedKernelManager(kernel_name="python3", scratch=str(work), uid=uid, host=host,
                                         limits=limits or Limits().to_dict(),
-                                        kernel_env={"NBGRADER_EXECUTION": "validate"})
+                                        kernel_env=KERNEL_ENV)
         running = [-1]  # the cell being run: where a kernel that died is said to have died
         client = NotebookClient(nb, km=km, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
                                 resources={"metadata": {"path": str(work)}}, shutdown_kernel="immediate",
@@ -64,19 +65,12 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool 
                                 error_on_timeout=_error(CELL_TIMED_OUT, f"this cell ran longer than {cell_timeout} s "
                                                         "and was interrupted (--cell-timeout)"),
                                 on_cell_execute=lambda cell, cell_index: running.__setitem__(0, cell_index))
-        previous = os.environ.get("NBGRADER_EXECUTION")
-        os.environ["NBGRADER_EXECUTION"] = "validate"
-        try:
-            client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not cell output
+        try:  # stderr: the kernel's own log, not cell output
+            client.execute(stderr=subprocess.DEVNULL, env={**os.environ, **KERNEL_ENV})
         except DeadKernelError:  # os._exit, a crash, memory: the cells after it did not run
             if running[0] >= 0:
                 nb.cells[running[0]].outputs.append(nbformat.v4.new_output(
                     "error", **_error("KernelDied", "the kernel died while running this cell")))
-        finally:
-            if previous is None:
-                os.environ.pop("NBGRADER_EXECUTION", None)
-            else:
-                os.environ["NBGRADER_EXECUTION"] = previous
     nb.metadata[LEDGER_KEY] = nb.cells.pop()
     return nb
 
