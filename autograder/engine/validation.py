@@ -17,7 +17,6 @@ import nbformat
 from dlcourse.checks.protocol import LEDGER_CELL
 
 from ..config import CELL_TIMEOUT_S, Limits
-from .quickclient import QuickKernelManager
 
 CELL_TIMED_OUT = "CellTimeoutError"
 KERNEL_ENV = {"NBGRADER_EXECUTION": "validate"}  #: what a validate kernel is told of its run
@@ -38,6 +37,8 @@ def run_notebook(path: Path, *, cell_timeout: int = CELL_TIMEOUT_S, quick: bool 
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
+
+    from .quickclient import QuickKernelManager
 
     nb = nbformat.read(path, as_version=4)
     if quick:

@@ -55,18 +55,19 @@ def run_warm(path: Path, *, cell_timeout: int, keep_warm_minutes: float):
     from .daemon import DaemonUnavailable
     from .keepwarm import lease_workers
 
+    limits = Limits()
     try:
         check_available()
-        [runner] = lease_workers(1, Limits().to_dict(), True, keep_warm_minutes * 60)
+        [runner] = lease_workers(1, limits.to_dict(), True, keep_warm_minutes * 60)
     except (GraderError, OSError) as error:  # SandboxUnavailable, DaemonUnavailable
         logger.info("running in a fresh kernel: no warm worker (%s)", error)
         return None
     logger.info("running %s in a warm grading worker (at most %d s per cell)", path, cell_timeout)
     try:
         with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-            report = runner.validate(Path(path).resolve(), Path(tmp), cell_timeout, Limits().notebook_timeout_s)
+            report = runner.validate(Path(path).resolve(), Path(tmp), cell_timeout, limits.notebook_timeout_s)
             if report is None:
-                raise GraderError(f"{Path(path).name} ran longer than {Limits().notebook_timeout_s} s "
+                raise GraderError(f"{Path(path).name} ran longer than {limits.notebook_timeout_s} s "
                                   "and was stopped: run validate without --quick to see which cell is slow")
             return read_warm_run(report)
     except (DaemonUnavailable, WorkerDied) as error:
