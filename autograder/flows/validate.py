@@ -51,17 +51,19 @@ def run_warm(path: Path, *, cell_timeout: int, keep_warm_minutes: float):
     on this machine, say): the caller starts a fresh kernel.
     """
     from ..engine.sandbox import check_available
-    from ..engine.worker import WorkerDied
-    from .daemon import DaemonUnavailable
-    from .keepwarm import lease_workers
 
     limits = Limits()
     try:
-        check_available()
+        check_available()  # first: off Linux, the daemon's modules (fcntl, Unix sockets) may not import
+        from .keepwarm import lease_workers
+
         [runner] = lease_workers(1, limits.to_dict(), True, keep_warm_minutes * 60)
     except (GraderError, OSError) as error:  # SandboxUnavailable, DaemonUnavailable
         logger.info("running in a fresh kernel: no warm worker (%s)", error)
         return None
+    from ..engine.worker import WorkerDied
+    from .daemon import DaemonUnavailable
+
     logger.info("running %s in a warm grading worker (at most %d s per cell)", path, cell_timeout)
     try:
         with tempfile.TemporaryDirectory(prefix="validate-") as tmp:

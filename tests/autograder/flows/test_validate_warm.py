@@ -56,6 +56,17 @@ def test_without_a_sandbox_a_fresh_kernel_runs_it(tmp_path, monkeypatch):
     assert [o.status for o in validate(path, quick=True, keep_warm_minutes=1)] == [PASSED]
 
 
+def test_off_linux_a_fresh_kernel_runs_it(tmp_path, monkeypatch):
+    """No sandbox (macOS) nor fcntl (Windows): validate --quick still answers, from a fresh kernel."""
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # `import fcntl` raises ImportError
+    monkeypatch.delitem(sys.modules, "autograder.flows.keepwarm", raising=False)
+    path = _notebook(tmp_path / "a.ipynb", "answer = 42")
+    assert [o.status for o in validate(path, quick=True, keep_warm_minutes=10)] == [PASSED]
+
+
 def test_a_zygote_gone_at_fork_leaves_the_run_to_a_fresh_kernel(tmp_path):
     """The worker answers anyway (worker_main._validate), rather than 'could not be run'."""
     from autograder.engine import worker_main
