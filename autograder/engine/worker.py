@@ -23,6 +23,7 @@ from pathlib import Path
 from ..errors import GraderError
 from ..results import ResultError, SubmissionResult, UnitRequest
 
+GRADE_RESULT = "result.json"  #: what a worker writes for a grading request (a SubmissionResult)
 VALIDATE_REPORT = "validate.json"  #: what a worker writes for a `validate` job
 
 
@@ -39,7 +40,7 @@ class ColdRunner:
 
     def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
         """Grade one request; None when it ran past `timeout` (the unit and its kernel were killed)."""
-        request_path, result_path, log_path = work / "request.json", work / "result.json", work / "unit.log"
+        request_path, result_path, log_path = work / "request.json", work / GRADE_RESULT, work / "unit.log"
         request_path.write_text(json.dumps(request.to_dict()))
         with open(log_path, "w") as log:
             process = subprocess.Popen([sys.executable, "-m", "autograder.engine.unit", str(request_path),
@@ -89,7 +90,7 @@ class Worker:
 
     def run(self, request: UnitRequest, work: Path, timeout: float) -> SubmissionResult | None:
         """Grade one request; None when it ran past `timeout` (the worker was killed)."""
-        request_path, result_path = work / "request.json", work / "result.json"
+        request_path, result_path = work / "request.json", work / GRADE_RESULT
         request_path.write_text(json.dumps(request.to_dict()))
         if not self._ask({"request": str(request_path), "result": str(result_path)}, timeout):
             return None

@@ -51,22 +51,28 @@ class DaemonRunner:
         return json.loads(line)
 
     def run(self, request, work: Path, timeout: float):
-        from ..engine.worker import WorkerDied, read_result
+        """As worker.Worker.run, in the daemon's worker."""
+        from ..engine.worker import GRADE_RESULT, read_result
 
-        reply = self._ask({"op": "run", "request": request.to_dict(), "work": str(work), "timeout": timeout})
-        if reply.get("error"):
-            raise WorkerDied(reply["error"])
-        return read_result(work / "result.json", "grading worker") if reply.get("done") else None
+        done = self._job({"op": "run", "request": request.to_dict(), "work": str(work), "timeout": timeout})
+        return read_result(work / GRADE_RESULT, "grading worker") if done else None
 
     def validate(self, notebook: Path, work: Path, cell_timeout: int, timeout: float) -> Path | None:
         """As worker.Worker.validate, in the daemon's worker."""
-        from ..engine.worker import VALIDATE_REPORT, WorkerDied
+        from ..engine.worker import VALIDATE_REPORT
 
-        reply = self._ask({"op": "validate", "notebook": str(notebook), "work": str(work),
-                           "cell_timeout": cell_timeout, "timeout": timeout})
+        done = self._job({"op": "validate", "notebook": str(notebook), "work": str(work),
+                          "cell_timeout": cell_timeout, "timeout": timeout})
+        return work / VALIDATE_REPORT if done else None
+
+    def _job(self, message: dict) -> bool:
+        """Have the worker do one job; False when it ran past its timeout (WorkerDied if it died)."""
+        from ..engine.worker import WorkerDied
+
+        reply = self._ask(message)
         if reply.get("error"):
             raise WorkerDied(reply["error"])
-        return work / VALIDATE_REPORT if reply.get("done") else None
+        return bool(reply.get("done"))
 
     def stop(self) -> None:
         """Give the worker back (it stays warm in the daemon)."""
